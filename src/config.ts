@@ -1,0 +1,85 @@
+/**
+ * Configuration comes from the environment only, validated once at start-up.
+ * A bad variable stops the process with a message that names it.
+ */
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const int = (def: number) =>
+  z.coerce.number().int().nonnegative().default(def);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /** HTTP port of the API (default 3000). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL used in links (checkout return URLs, printed hints). */
+  PUBLIC_URL: optionalString,
+  DATABASE_URL: z.string().url().default("postgres://holdfast:holdfast@127.0.0.1:54329/holdfast"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:63799"),
+  /** BullMQ key prefix; use a hash tag ("{holdfast}") on Redis Cluster. */
+  QUEUE_PREFIX: z.string().min(1).default("holdfast"),
+  /** The first admin's API key; its user is created on start if missing. */
+  ADMIN_API_KEY: optionalString,
+  /** Requests per minute per API key on credit-consuming routes (default 600; 0 = off). */
+  RATE_LIMIT_PER_MINUTE: int(600),
+  /** Largest JSON body in bytes (default 1 MiB). */
+  JSON_BODY_LIMIT_BYTES: int(1024 * 1024),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  /** Job worker concurrency per process (default 10). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Attempts for a job that fails through the platform's fault (default 3). */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
+  /** First retry delay in ms, doubled each attempt (default 1000). */
+  JOB_BACKOFF_MS: int(1000),
+  /**
+   * How long a hold lives past the job's longest possible run, in seconds
+   * (default 3600). The reaper voids holds older than this whose job is not live.
+   */
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+
+  /** OpenAI-compatible endpoint for the `ai` kind; unset → ai jobs answer 503. */
+  AI_BASE_URL: optionalString,
+  AI_API_KEY: optionalString,
+  AI_MODEL: z.string().default("gpt-4o-mini"),
+
+  /** Folder for uploaded and produced files (default ./storage). */
+  STORAGE_DIR: z.string().default("storage"),
+  /** Largest upload in bytes (default 512 MiB). */
+  MAX_UPLOAD_BYTES: int(512 * 1024 * 1024),
+  /** Folder of registered scripts for the `script` kind (default ./scripts/registry). */
+  SCRIPTS_DIR: z.string().default("scripts/registry"),
+
+  /** Stripe: unset → purchase and subscription routes answer 503. */
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  /** Override Stripe's API host (tests point it at a loopback fake), e.g. http://127.0.0.1:12111 */
+  STRIPE_API_BASE: optionalString,
+
+  /** SMTP server URL (smtp://user:pass@host:port); unset → .eml files in OUTBOX_DIR. */
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default("Holdfast <no-reply@holdfast.local>"),
+  OUTBOX_DIR: z.string().default("outbox"),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parse and validate configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `  ${i.path.join(".")}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,38 @@
+import { DataSource } from "typeorm";
+import { entities, migrations } from "../entities";
+
+export interface DataSourceOptions {
+  url: string;
+  /** Max pooled connections in this process (default 20). */
+  poolSize?: number;
+  /** Shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/**
+ * Schema changes only ever come from migrations (`synchronize` stays off,
+ * tests included): what tests run is what production runs.
+ */
+export function createDataSource(opts: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url: opts.url,
+    entities,
+    migrations,
+    migrationsTableName: "typeorm_migrations",
+    synchronize: false,
+    migrationsRun: false,
+    logging: ["error"],
+    poolSize: opts.poolSize ?? 20,
+    applicationName: opts.applicationName ?? "holdfast",
+    extra: { max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 },
+  });
+}
+
+/** Connect and apply pending migrations; returns the initialised data source. */
+export async function connectAndMigrate(opts: DataSourceOptions): Promise<DataSource> {
+  const ds = createDataSource(opts);
+  await ds.initialize();
+  await ds.runMigrations({ transaction: "each" });
+  return ds;
+}

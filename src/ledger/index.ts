@@ -1,0 +1,7 @@
+/** The two-phase, double-entry credit ledger. Knows nothing of HTTP or queues. */
+export * from "./accounts";
+export * from "./balances";
+export * from "./check";
+export * from "./lots";
+export * from "./transfers";
+export * from "./types";

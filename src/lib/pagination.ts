@@ -1,0 +1,52 @@
+/**
+ * Keyset pagination shared by every list route: newest first, ordered by
+ * (created_at DESC, id DESC); the cursor is opaque base64url of both.
+ */
+import { InvalidRequest } from "../errors";
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * SQL for a timestamp column as an exact ISO string: JavaScript Dates keep
+ * milliseconds but PostgreSQL keeps microseconds, so cursors carry this text.
+ */
+export function cursorTs(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+export function encodeCursor(createdAt: Date | string, id: string): string {
+  const iso = createdAt instanceof Date ? createdAt.toISOString() : createdAt;
+  return Buffer.from(`${iso}|${id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | undefined): Cursor | null {
+  if (cursor === undefined || cursor === "") return null;
+  const raw = Buffer.from(cursor, "base64url").toString("utf8");
+  const [createdAt, id] = raw.split("|");
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new InvalidRequest("The cursor is not one this API returned.", { issues: [{ path: "cursor", message: "invalid cursor" }] });
+  }
+  return { createdAt, id };
+}
+
+/** Given limit+1 rows, cut to `limit` and compute the next cursor. */
+export function toPage<R, T>(rows: R[], limit: number, key: (r: R) => { createdAt: Date | string; id: string }, map: (r: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return {
+    data: kept.map(map),
+    next_cursor: more && last ? encodeCursor(key(last).createdAt, key(last).id) : null,
+  };
+}
