@@ -32,6 +32,14 @@ export const configSchema = z.object({
 
   /** Job worker concurrency per process (default 10). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** BullMQ lock duration in ms: a worker silent this long is presumed dead (default 30000). */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often stalled (dead-worker) jobs are looked for, in ms (default 30000). */
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Times a job may stall before it is failed and refunded (default 1). */
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
+  /** Bounded wait for running jobs on SIGTERM/SIGINT, in ms (default 25000). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
   /** Attempts for a job that fails through the platform's fault (default 3). */
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
   /** First retry delay in ms, doubled each attempt (default 1000). */

@@ -17,9 +17,14 @@ declare module "vitest" {
   }
 }
 
-export const TEMPLATE_DB = "holdfast_test_template";
 
-export default async function setup(project: TestProject): Promise<void> {
+/**
+ * Test databases are named hf_test_<epoch seconds>_<random> and templates
+ * hf_tpl_<epoch>_<pid>, so concurrent runs never touch each other's and a
+ * run only sweeps leftovers older than an hour (from runs that were killed).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const TEMPLATE_DB = `hf_tpl_${Math.floor(Date.now() / 1000)}_${process.pid}`;
   const root = path.resolve(__dirname, "..");
   const out = execFileSync("bash", [path.join(root, "scripts/services.sh"), "up"], {
     encoding: "utf8",
@@ -34,19 +39,28 @@ export default async function setup(project: TestProject): Promise<void> {
 
   const admin = new Client({ connectionString: databaseUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
   const templateUrl = withDatabase(databaseUrl, TEMPLATE_DB);
   const ds = await connectAndMigrate({ url: templateUrl, poolSize: 1, applicationName: "holdfast-test-template" });
   await ds.destroy();
   // Leftovers of earlier runs that were killed before their teardown.
-  const stale: { datname: string }[] = (await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'hf_test_%'`)).rows;
+  const cutoff = Math.floor(Date.now() / 1000) - 3600;
+  const stale: { datname: string }[] = (
+    await admin.query(`SELECT datname FROM pg_database WHERE datname ~ '^hf_(test|tpl)_[0-9]+_' AND split_part(datname, '_', 3)::bigint < $1`, [cutoff])
+  ).rows;
   for (const { datname } of stale) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   await admin.end();
 
   project.provide("databaseUrl", databaseUrl);
   project.provide("redisUrl", redisUrl);
   project.provide("templateDb", TEMPLATE_DB);
+
+  return async () => {
+    const c = new Client({ connectionString: databaseUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`).catch(() => undefined);
+    await c.end();
+  };
 }
 
 export function withDatabase(url: string, db: string): string {

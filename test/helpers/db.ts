@@ -26,7 +26,7 @@ function withDatabase(url: string, db: string): string {
 
 export async function createTestDb(opts: { poolSize?: number } = {}): Promise<TestDb> {
   const baseUrl = inject("databaseUrl");
-  const name = `hf_test_${randomBytes(6).toString("hex")}`;
+  const name = `hf_test_${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString("hex")}`;
   const admin = new Client({ connectionString: baseUrl });
   await admin.connect();
   try {

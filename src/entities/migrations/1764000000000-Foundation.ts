@@ -139,7 +139,9 @@ CREATE TABLE jobs (
   input jsonb NOT NULL,
   credit_type text NOT NULL,
   credits_estimated bigint NOT NULL CHECK (credits_estimated > 0),
-  hold_transfer_id uuid UNIQUE REFERENCES ledger_transfers (id),
+  -- Deferred: the job row is written before its hold, so the hot account's
+  -- row lock (taken by the hold) is held as briefly as possible.
+  hold_transfer_id uuid UNIQUE REFERENCES ledger_transfers (id) DEFERRABLE INITIALLY DEFERRED,
   credits_charged bigint NOT NULL DEFAULT 0 CHECK (credits_charged >= 0),
   credits_refunded bigint NOT NULL DEFAULT 0 CHECK (credits_refunded >= 0),
   result jsonb,
@@ -160,13 +162,27 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_user_idx ON jobs (user_id, created_at DESC, id DESC);
 CREATE INDEX jobs_live_idx ON jobs (status, created_at) WHERE status IN ('queued', 'running');
 CREATE INDEX jobs_batch_idx ON jobs (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX jobs_kind_idx ON jobs (user_id, kind, created_at DESC);
+
+-- Idempotency-Key: written in the same transaction as what it protects, so a
+-- concurrent duplicate waits on the primary key and then replays.
+CREATE TABLE idempotency_keys (
+  user_id uuid NOT NULL REFERENCES users (id),
+  key text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+  scope text NOT NULL,
+  request_hash text NOT NULL,
+  resource_id uuid NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, scope, key)
+);
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 `);
     await q.query(LEDGER_FUNCTIONS);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-DROP TABLE IF EXISTS jobs, ledger_lot_consumptions, ledger_lots, ledger_pending, ledger_transfers, ledger_accounts, api_keys, users CASCADE;
+DROP TABLE IF EXISTS idempotency_keys, jobs, ledger_lot_consumptions, ledger_lots, ledger_pending, ledger_transfers, ledger_accounts, api_keys, users CASCADE;
 DROP FUNCTION IF EXISTS ledger_derived_id, ledger_system_account, ledger_user_account, ledger_shard, ledger_burn_lots,
   ledger_hold, ledger_hold_many, ledger_settle, ledger_grant, ledger_debit, ledger_expire_lot CASCADE;
 `);

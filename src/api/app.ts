@@ -1,0 +1,40 @@
+/**
+ * The Express app. Routes are thin: parse, call one service, map errors
+ * (errors.ts is the only mapper). Each area is a router of its own file.
+ */
+import express, { type Express, type Router } from "express";
+import type { AppContext } from "../context";
+import { authenticate } from "./auth";
+import { errorHandler, notFoundHandler } from "./errors";
+import { jobsRouter } from "./routes/jobs";
+
+export interface AppOptions {
+  /** Extra routers mounted under /api/v1 after authentication (billing, files …). */
+  routers?: ((ctx: AppContext) => Router)[];
+  /** Routers mounted under /api/v1 before authentication (webhooks). */
+  publicRouters?: ((ctx: AppContext) => Router)[];
+}
+
+export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", 1);
+  app.set("query parser", "extended");
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  for (const make of opts.publicRouters ?? []) app.use("/api/v1", make(ctx));
+
+  const api = express.Router();
+  api.use(express.json({ limit: ctx.config.JSON_BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
+  api.use(authenticate(ctx));
+  api.use(jobsRouter(ctx));
+  for (const make of opts.routers ?? []) api.use(make(ctx));
+  app.use("/api/v1", api);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+/**
+ * Bearer API keys. The user is attached to the request; routes read it with
+ * `currentUser(req)`. Unknown or revoked keys are 401, wrong role 403.
+ */
+import type { Request, RequestHandler } from "express";
+import type { AppContext } from "../context";
+import type { User } from "../entities/user";
+import { AppError } from "../errors";
+import { findUserByApiKey } from "../users/users";
+
+const USER = Symbol("holdfast.user");
+type WithUser = Request & { [USER]?: User };
+
+export function authenticate(ctx: AppContext): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get("authorization") ?? "";
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new AppError("unauthenticated", "Send your API key as `Authorization: Bearer <key>`.");
+    const user = await findUserByApiKey(ctx.ds.manager, m[1]!);
+    if (!user) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
+    (req as WithUser)[USER] = user;
+    next();
+  };
+}
+
+export function currentUser(req: Request): User {
+  const u = (req as WithUser)[USER];
+  if (!u) throw new AppError("unauthenticated", "Authentication required.");
+  return u;
+}
+
+export function requireAdmin(): RequestHandler {
+  return (req, _res, next) => {
+    if (currentUser(req).role !== "admin") throw new AppError("forbidden", "This needs an admin API key.");
+    next();
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The one place errors become responses, in API.md's envelope:
+ * { "error": { "code", "message", "details" } }. Never a stack trace.
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ZodError } from "zod";
+import { AppError } from "../errors";
+import type { Logger } from "../logger";
+
+export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
+  return { error: { code, message, details } };
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, res) => {
+    res.status(404).json(errorBody("not_found", `No route for ${req.method} ${req.path}.`));
+  };
+}
+
+interface HttpishError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof AppError) {
+      if (err.code === "internal" || err.code === "unavailable") logger.warn({ err, path: req.path }, err.message);
+      res.status(err.status).json(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    if (err instanceof ZodError) {
+      res.status(400).json(errorBody("invalid_request", "The request is not valid.", {
+        issues: err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+      }));
+      return;
+    }
+    const h = (err ?? {}) as HttpishError;
+    // body-parser / raw-body errors
+    if (h.type === "entity.parse.failed") {
+      res.status(400).json(errorBody("invalid_request", "The body is not valid JSON.", { issues: [{ path: "", message: "malformed JSON" }] }));
+      return;
+    }
+    if (h.type === "entity.too.large" || h.status === 413) {
+      res.status(413).json(errorBody("payload_too_large", "The request body is larger than this endpoint accepts."));
+      return;
+    }
+    const status = h.status ?? h.statusCode;
+    if (status && status >= 400 && status < 500) {
+      res.status(status).json(errorBody("invalid_request", "The request could not be read.", { reason: h.type ?? "bad_request" }));
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, "unhandled error");
+    res.status(500).json(errorBody("internal", "Something went wrong on our side. It has been logged."));
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Jobs as the API sees them: estimate, submit (price → hold → queue), read,
+ * list and cancel. Routes call these and nothing else.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import { z } from "zod";
+import type { AppContext } from "../context";
+import { FINAL_STATUSES, type Job, JobEntity, type JobStatus } from "../entities/job";
+import type { User } from "../entities/user";
+import { AppError, InvalidRequest, InvalidState, NotFound } from "../errors";
+import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
+import * as ledger from "../ledger";
+import { DEFAULT_CREDIT_TYPE } from "../ledger/types";
+import { cancelChannel, publishJobEvent } from "./events";
+import type { Estimate, JobKind } from "./kind";
+import { finishJob } from "./settlement";
+import { type JobView, toJobView } from "./view";
+
+export interface EstimateView extends Estimate {
+  kind: string;
+  credit_type: string;
+}
+
+/** Turn zod issues into API.md's `details.issues` (field paths + messages). */
+export function zodIssues(err: z.ZodError, prefix: (string | number)[] = []): { path: string; message: string }[] {
+  return err.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join("."), message: i.message }));
+}
+
+interface Priced {
+  kind: JobKind;
+  input: unknown;
+  estimate: Estimate;
+  creditType: string;
+}
+
+/** Validate and price one `{ kind, input }`; nothing is held. */
+export async function price(ctx: AppContext, userId: string, kindName: string, rawInput: unknown, path: (string | number)[] = []): Promise<Priced> {
+  const kind = ctx.kinds.get(kindName);
+  if (!kind) {
+    throw new InvalidRequest(`Unknown job kind "${kindName}". Known kinds: ${ctx.kinds.names().join(", ")}.`, {
+      issues: [{ path: [...path, "kind"].join("."), message: "unknown kind" }],
+    });
+  }
+  const parsed = kind.input.safeParse(rawInput);
+  if (!parsed.success) {
+    throw new InvalidRequest(`The input does not fit the "${kindName}" kind.`, { issues: zodIssues(parsed.error, [...path, "input"]) });
+  }
+  const est = await kind.estimate(parsed.data, { userId, services: ctx.services });
+  const credits = Math.max(1, Math.ceil(est.credits));
+  return { kind, input: parsed.data, estimate: { credits, breakdown: est.breakdown }, creditType: kind.creditType ?? DEFAULT_CREDIT_TYPE };
+}
+
+export async function estimate(ctx: AppContext, user: User, kindName: string, input: unknown): Promise<EstimateView> {
+  const p = await price(ctx, user.id, kindName, input);
+  return { kind: kindName, credits: p.estimate.credits, credit_type: p.creditType, breakdown: p.estimate.breakdown };
+}
+
+export interface SubmitRequest {
+  kind: string;
+  input: unknown;
+  max_credits?: number;
+  /** Admin-only price override (the route checks the role). */
+  credit_amount?: number;
+}
+
+export interface Idempotency {
+  key: string;
+  /** Fingerprint of the request body; the same key with another body is a 409. */
+  requestHash: string;
+}
+
+export function fingerprint(body: unknown): string {
+  return createHash("sha256").update(stableJson(body)).digest("hex");
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** Deadline after which the reaper may void a hold whose job is not live. */
+export function holdExpiry(ctx: AppContext, kind: JobKind, input: unknown, attempts: number): Date {
+  const runMs = kind.timeoutMs(input) * attempts + ctx.config.JOB_BACKOFF_MS * 2 ** attempts;
+  return new Date(ctx.clock.now().getTime() + runMs + ctx.config.HOLD_TTL_SECONDS * 1000);
+}
+
+export function assertActive(user: User): void {
+  if (user.creditStatus === "paused") {
+    throw new AppError("account_paused", "Your credit service is paused; contact support.");
+  }
+}
+
+/**
+ * Claim an Idempotency-Key inside the caller's transaction. Returns the id
+ * of the resource an earlier request created, or null when this request is
+ * the first (then the caller must create `resourceId`). A concurrent twin
+ * waits on the primary key until the first commits, then replays.
+ */
+export async function claimIdempotencyKey(
+  m: EntityManager, userId: string, scope: string, idem: Idempotency, resourceId: string,
+): Promise<string | null> {
+  const inserted: unknown[] = await m.query(
+    `INSERT INTO idempotency_keys (user_id, scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT DO NOTHING RETURNING resource_id`,
+    [userId, scope, idem.key, idem.requestHash, resourceId],
+  );
+  if (inserted.length > 0) return null;
+  const rows: { request_hash: string; resource_id: string }[] = await m.query(
+    `SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
+    [userId, scope, idem.key],
+  );
+  const prior = rows[0]!;
+  if (prior.request_hash !== idem.requestHash) {
+    throw new AppError("idempotency_conflict", "This Idempotency-Key was already used with a different request body.", {
+      idempotency_key: idem.key,
+    });
+  }
+  return prior.resource_id;
+}
+
+export interface Submitted {
+  job: JobView;
+  /** True when an Idempotency-Key replay returned an earlier job. */
+  replayed: boolean;
+}
+
+/**
+ * Price → one transaction (idempotency key, job row, hold) → commit → queue.
+ * If the queue is unreachable the job is still accepted: it stays `queued`
+ * and the scheduler's relay dispatches it.
+ */
+export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest, idem?: Idempotency): Promise<Submitted> {
+  assertActive(user);
+  const p = await price(ctx, user.id, req.kind, req.input);
+  const credits = req.credit_amount ?? p.estimate.credits;
+  if (req.max_credits !== undefined && credits > req.max_credits) {
+    throw new AppError("insufficient_credits", `This job is estimated at ${credits} credits, above max_credits ${req.max_credits}.`, {
+      required: credits, available: req.max_credits, credit_type: p.creditType, max_credits: req.max_credits,
+    });
+  }
+  const jobId = randomUUID();
+  const attempts = p.kind.maxAttempts ?? ctx.config.JOB_ATTEMPTS;
+  const expiresAt = holdExpiry(ctx, p.kind, p.input, attempts);
+
+  const replayOf = await ctx.ds.transaction(async (m) => {
+    if (idem) {
+      const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, jobId);
+      if (prior) return prior;
+    }
+    await m.query(
+      `INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $1, $7, $8)`,
+      [jobId, user.id, req.kind, JSON.stringify(p.input), p.creditType, credits, attempts, p.kind.timeoutMs(p.input)],
+    );
+    await ledger.holdOnAccount(m, {
+      id: jobId, accountId: await accountIdFor(ctx, m, user.id, p.creditType), creditType: p.creditType,
+      amount: credits, expiresAt, jobId, description: `Hold for ${req.kind} job`,
+    });
+    return null;
+  });
+  if (replayOf) return { job: await getJobView(ctx, user, replayOf), replayed: true };
+
+  await enqueue(ctx, [{ id: jobId, attempts }]);
+  const job: Job = {
+    id: jobId, userId: user.id, batchId: null, kind: req.kind, status: "queued", progress: 0, input: p.input,
+    creditType: p.creditType, creditsEstimated: String(credits), holdTransferId: jobId, creditsCharged: "0", creditsRefunded: "0",
+    result: null, errorType: null, errorMessage: null, attempt: 0, maxAttempts: attempts, timeoutMs: p.kind.timeoutMs(p.input),
+    enqueuedAt: null, cancelRequestedAt: null, createdAt: ctx.clock.now(), startedAt: null, finishedAt: null, updatedAt: ctx.clock.now(),
+  };
+  return { job: toJobView(job), replayed: false };
+}
+
+// Account ids never change once created; caching them saves a round trip on the hot path.
+const accountIds = new Map<string, string>();
+export async function accountIdFor(_ctx: AppContext, m: EntityManager, userId: string, creditType: string): Promise<string> {
+  const k = `${userId}:${creditType}`;
+  let id = accountIds.get(k);
+  if (!id) {
+    id = await ledger.userAccountId(m, userId, creditType);
+    if (accountIds.size > 100_000) accountIds.clear();
+    accountIds.set(k, id);
+  }
+  return id;
+}
+
+/** Hand jobs to BullMQ (job id = jobs.id, so adding twice is a no-op). Failures are logged: the relay retries. */
+export async function enqueue(ctx: AppContext, jobs: { id: string; attempts: number }[]): Promise<void> {
+  try {
+    await ctx.queues.jobs.addBulk(
+      jobs.map((j) => ({
+        name: "run",
+        data: { jobId: j.id },
+        opts: {
+          jobId: j.id,
+          attempts: j.attempts,
+          backoff: { type: "exponential", delay: ctx.config.JOB_BACKOFF_MS },
+          removeOnComplete: { age: 3600, count: 10_000 },
+          removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+        },
+      })),
+    );
+  } catch (err) {
+    ctx.logger.warn({ err, jobs: jobs.length }, "queue unreachable; the relay will dispatch these jobs");
+  }
+}
+
+async function loadOwned(ctx: AppContext, user: User, id: string): Promise<Job> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFound("Job");
+  const job = await ctx.ds.getRepository(JobEntity).findOneBy({ id });
+  // Another user's job is indistinguishable from a missing one.
+  if (!job || (job.userId !== user.id && user.role !== "admin")) throw new NotFound("Job");
+  return job;
+}
+
+export async function getJobView(ctx: AppContext, user: User, id: string): Promise<JobView> {
+  return toJobView(await loadOwned(ctx, user, id));
+}
+
+export const listQuery = z.object({
+  status: z.enum(["queued", "running", "succeeded", "failed", "canceled"]).optional(),
+  kind: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional(),
+});
+export type ListQuery = z.infer<typeof listQuery>;
+
+export async function listJobs(ctx: AppContext, user: User, q: ListQuery): Promise<Page<JobView>> {
+  const cursor = decodeCursor(q.cursor);
+  const params: unknown[] = [user.id, q.limit + 1];
+  let where = `user_id = $1`;
+  if (q.status) where += ` AND status = $${params.push(q.status)}`;
+  if (q.kind) where += ` AND kind = $${params.push(q.kind)}`;
+  if (cursor) {
+    params.push(cursor.createdAt, cursor.id);
+    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  const ids: { id: string; cursor_ts: string }[] = await ctx.ds.query(
+    `SELECT id, ${cursorTs("created_at")} AS cursor_ts FROM jobs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+    params,
+  );
+  const jobs = ids.length ? await ctx.ds.getRepository(JobEntity).findBy(ids.map((r) => ({ id: r.id }))) : [];
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  return toPage(ids, q.limit, (r) => ({ createdAt: r.cursor_ts, id: r.id }), (r) => toJobView(byId.get(r.id)!));
+}
+
+/**
+ * Cancel: a queued job is finished at once and its hold released; a running
+ * job is asked to stop (the worker aborts it, then releases the hold); a
+ * finished job is a 409. Waits briefly for a running job to wind down.
+ */
+export async function cancelJob(ctx: AppContext, user: User, id: string, waitMs = 5000): Promise<JobView> {
+  const job = await loadOwned(ctx, user, id);
+  if (FINAL_STATUSES.includes(job.status)) {
+    throw new InvalidState(`The job is already ${job.status}.`, { status: job.status });
+  }
+  const done = await finishJob(ctx.ds, {
+    jobId: id, attempt: null, from: ["queued"], status: "canceled", charge: 0, releaseType: "release",
+  });
+  if (done) {
+    publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: id, status: "canceled" });
+    await ctx.queues.jobs.remove(id).catch(() => 0);
+    return toJobView(done);
+  }
+  // Running (or just claimed): ask its worker to abort.
+  await ctx.ds.query(`UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = $1 AND status = 'running'`, [id]);
+  await ctx.redis.publish(cancelChannel(ctx.config.QUEUE_PREFIX), id).catch(() => 0);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const now = await ctx.ds.getRepository(JobEntity).findOneByOrFail({ id });
+    if (FINAL_STATUSES.includes(now.status) || Date.now() > deadline) {
+      if (now.status === "succeeded" || now.status === "failed") {
+        throw new InvalidState(`The job ${now.status} before it could be cancelled.`, { status: now.status });
+      }
+      return toJobView(now);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function isFinal(status: JobStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+

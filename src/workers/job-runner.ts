@@ -1,0 +1,236 @@
+/**
+ * The job worker: claim (fenced) → run the kind under a hard timeout and an
+ * AbortSignal → settle or refund. Delivery is at-least-once; charging is
+ * exactly-once, because every ending goes through finishJob's fenced update
+ * and a settlement id derived from the job id.
+ */
+import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { AppContext } from "../context";
+import { sqlRows } from "../db/sql";
+import { Canceled, TimedOut, UserError } from "../jobs/errors";
+import { cancelChannel, publishJobEvent } from "../jobs/events";
+import type { JobKind } from "../jobs/kind";
+import { type FinishJob, finishJob } from "../jobs/settlement";
+import { createRedis, type JobRunData, QUEUE } from "../queues";
+
+/** Why a run was aborted from outside. */
+class Shutdown extends Error {
+  constructor() {
+    super("The worker is shutting down.");
+    this.name = "Shutdown";
+  }
+}
+
+interface Claimed {
+  attempt: number;
+  max_attempts: number;
+  kind: string;
+  input: unknown;
+  user_id: string;
+  credits_estimated: string;
+  cancel_requested_at: Date | null;
+}
+
+export interface JobWorker {
+  worker: Worker<JobRunData>;
+  /** Stop taking jobs; wait up to timeoutMs for running ones, then abort them (they are retried elsewhere). */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface JobWorkerOptions {
+  concurrency?: number;
+  /** Progress is written to the job row at most this often, in ms (default 250). */
+  progressIntervalMs?: number;
+}
+
+export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): JobWorker {
+  const active = new Map<string, AbortController>();
+  const prefix = ctx.config.QUEUE_PREFIX;
+  const connection = createRedis(ctx.config.REDIS_URL);
+  const subscriber: Redis = createRedis(ctx.config.REDIS_URL);
+
+  // Cancel requests: pub/sub for speed, a poll of the job rows as the backstop.
+  subscriber.subscribe(cancelChannel(prefix)).catch((err: unknown) => ctx.logger.warn({ err }, "cancel subscription failed"));
+  subscriber.on("message", (_channel: string, jobId: string) => active.get(jobId)?.abort(new Canceled()));
+  const poll = setInterval(() => {
+    if (active.size === 0) return;
+    ctx.ds
+      .query(`SELECT id FROM jobs WHERE id = ANY ($1) AND cancel_requested_at IS NOT NULL`, [[...active.keys()]])
+      .then((rows: { id: string }[]) => rows.forEach((r) => active.get(r.id)?.abort(new Canceled())))
+      .catch(() => undefined);
+  }, 1000);
+
+  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, opts), {
+    connection,
+    prefix,
+    concurrency: opts.concurrency ?? ctx.config.WORKER_CONCURRENCY,
+    lockDuration: ctx.config.WORKER_LOCK_DURATION_MS,
+    stalledInterval: ctx.config.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: ctx.config.WORKER_MAX_STALLED_COUNT,
+  });
+
+  // Attempts or stalls ran out in BullMQ: make sure the job ends refunded.
+  worker.on("failed", (job: BullJob<JobRunData> | undefined, err: Error) => {
+    if (!job) return;
+    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
+    if (!exhausted || err instanceof UnrecoverableError) return;
+    refundLost(ctx, job.data.jobId, `The job could not be completed (${err.message}); the hold was refunded.`).catch((e: unknown) =>
+      ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
+    );
+  });
+  worker.on("error", (err) => ctx.logger.error({ err }, "job worker error"));
+
+  return {
+    worker,
+    async close(timeoutMs = ctx.config.SHUTDOWN_TIMEOUT_MS) {
+      clearInterval(poll);
+      const closing = worker.close();
+      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
+      if ((await Promise.race([closing, timer])) === "timeout") {
+        ctx.logger.warn({ running: active.size }, "shutdown timeout: aborting running jobs; they will be retried");
+        for (const c of active.values()) c.abort(new Shutdown());
+        await closing;
+      }
+      subscriber.disconnect();
+      connection.disconnect();
+    },
+  };
+}
+
+/** End a job the queue gave up on, if nobody else ended it. */
+export async function refundLost(ctx: AppContext, jobId: string, message: string): Promise<boolean> {
+  const done = await finishJob(ctx.ds, {
+    jobId, attempt: null, from: ["queued", "running"], status: "failed", charge: 0, releaseType: "refund",
+    error: { type: "system", message },
+  });
+  if (done) publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: jobId, status: "failed" });
+  return done !== null;
+}
+
+async function processJob(ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, opts: JobWorkerOptions): Promise<unknown> {
+  const { jobId } = bull.data;
+  const prefix = ctx.config.QUEUE_PREFIX;
+  const rows = await sqlRows<Claimed>(
+    ctx.ds,
+    `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
+            enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
+      WHERE id = $1 AND status IN ('queued', 'running')
+      RETURNING attempt, max_attempts, kind, input, user_id, credits_estimated, cancel_requested_at`,
+    [jobId],
+  );
+  const claim = rows[0];
+  // Already final (a duplicate delivery, a cancel, the reaper): acknowledge and skip.
+  if (!claim) return { skipped: true };
+
+  const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
+    const done = await finishJob(ctx.ds, { ...f, jobId, attempt: claim.attempt, from: ["running"] });
+    if (done) publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: done.status });
+  };
+  const systemFailure = (message: string) =>
+    finish({ status: "failed", charge: 0, releaseType: "refund", error: { type: "system", message } });
+
+  if (claim.cancel_requested_at) {
+    await finish({ status: "canceled", charge: 0, releaseType: "release" });
+    return { canceled: true };
+  }
+  if (claim.attempt > claim.max_attempts) {
+    // Delivered again after every attempt was used (crashes or stalls): give up, refund.
+    await systemFailure(`The job failed ${claim.max_attempts} times on the platform's side; the hold was refunded.`);
+    return { gaveUp: true };
+  }
+  const kind = ctx.kinds.get(claim.kind);
+  if (!kind) {
+    await systemFailure(`This worker does not know the job kind "${claim.kind}".`);
+    throw new UnrecoverableError(`unknown kind ${claim.kind}`);
+  }
+  publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: "running" });
+
+  const controller = new AbortController();
+  active.set(jobId, controller);
+  const timeoutMs = kind.timeoutMs(claim.input);
+  const timer = setTimeout(() => controller.abort(new TimedOut(timeoutMs)), timeoutMs);
+  const held = Number(claim.credits_estimated);
+  const progress = progressReporter(ctx, jobId, claim.attempt, opts.progressIntervalMs ?? 250);
+  try {
+    const out = await runAbortable(kind, claim, controller.signal, {
+      jobId, userId: claim.user_id, attempt: claim.attempt, held, signal: controller.signal, progress: progress.report,
+      logger: ctx.logger.child({ jobId, kind: claim.kind, attempt: claim.attempt }), services: ctx.services,
+    });
+    await progress.flush();
+    await finish({ status: "succeeded", charge: out.usage, releaseType: "release", result: out.result });
+    return { ok: true };
+  } catch (err) {
+    await progress.flush();
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+    if (reason instanceof Canceled) {
+      await finish({ status: "canceled", charge: 0, releaseType: "release" });
+      return { canceled: true };
+    }
+    if (reason instanceof TimedOut) {
+      // The platform's limit: refunded, and not retried (it would time out again).
+      await systemFailure(reason.message);
+      throw new UnrecoverableError(reason.message);
+    }
+    if (reason instanceof UserError) {
+      const charge = kind.onUserFailure === "full" ? held : kind.onUserFailure === "measured" ? reason.usage : 0;
+      await finish({ status: "failed", charge, releaseType: "release", result: reason.result, error: { type: "user", message: reason.message } });
+      throw new UnrecoverableError(reason.message);
+    }
+    const message = reason instanceof Error ? reason.message : String(reason);
+    if (claim.attempt >= claim.max_attempts) {
+      await systemFailure(`The job failed on the platform's side ${claim.attempt} time(s): ${message}. The hold was refunded.`);
+      throw new UnrecoverableError(message);
+    }
+    // Retry with backoff: the job waits as `queued` again, still holding its credits.
+    await ctx.ds.query(`UPDATE jobs SET status = 'queued', updated_at = now() WHERE id = $1 AND attempt = $2 AND status = 'running'`, [
+      jobId, claim.attempt,
+    ]);
+    ctx.logger.warn({ jobId, attempt: claim.attempt, err: message }, "job failed on the platform side; will retry");
+    throw reason instanceof Error ? reason : new Error(message);
+  } finally {
+    clearTimeout(timer);
+    active.delete(jobId);
+  }
+}
+
+/** Run the kind, but never wait past an abort even if the kind ignores its signal. */
+function runAbortable(kind: JobKind, claim: Claimed, signal: AbortSignal, rc: Parameters<JobKind["run"]>[1]) {
+  return new Promise<Awaited<ReturnType<JobKind["run"]>>>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve()
+      .then(() => kind.run(claim.input, rc))
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Progress: clamped to 0–100, published at once, written to the row at most every intervalMs (fenced). */
+function progressReporter(ctx: AppContext, jobId: string, attempt: number, intervalMs: number) {
+  let last = -1;
+  let written = -1;
+  let lastWrite = 0;
+  let pending: Promise<unknown> = Promise.resolve();
+  const write = (p: number) => {
+    written = p;
+    lastWrite = Date.now();
+    pending = ctx.ds
+      .query(`UPDATE jobs SET progress = $3, updated_at = now() WHERE id = $1 AND attempt = $2 AND status = 'running'`, [jobId, attempt, p])
+      .catch(() => undefined);
+  };
+  return {
+    report(percent: number) {
+      const p = Math.max(0, Math.min(100, Math.round(Number.isFinite(percent) ? percent : 0)));
+      if (p === last) return;
+      last = p;
+      publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "progress", job_id: jobId, progress: p });
+      if (Date.now() - lastWrite >= intervalMs) write(p);
+    },
+    async flush() {
+      if (last !== written && last >= 0) write(last);
+      await pending;
+    },
+  };
+}
