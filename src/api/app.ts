@@ -6,6 +6,7 @@ import express, { type Express, type Router } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
 import { errorHandler, notFoundHandler } from "./errors";
+import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
 
 export interface AppOptions {
@@ -15,7 +16,7 @@ export interface AppOptions {
   publicRouters?: ((ctx: AppContext) => Router)[];
 }
 
-export function createApp(ctx: AppContext, opts: AppOptions = {}): Express {
+export function createApp(ctx: AppContext, opts: AppOptions = { routers: authenticatedRouters, publicRouters }): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", 1);
