@@ -22,7 +22,8 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     migrationsTableName: "typeorm_migrations",
     synchronize: false,
     migrationsRun: false,
-    logging: ["error"],
+    // Errors reach callers as exceptions and are logged there (pino); no SQL echo on stdout.
+    logging: false,
     poolSize: opts.poolSize ?? 20,
     applicationName: opts.applicationName ?? "holdfast",
     extra: { max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 },

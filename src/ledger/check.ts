@@ -25,6 +25,27 @@ interface Rule {
 
 const RULES: Rule[] = [
   {
+    // The hot ledger tables carry no foreign keys (see the Foundation migration); this is their check.
+    invariant: "every reference between ledger rows points at an existing row",
+    sql: `SELECT 'transfer ' || t.id AS subject, 'existing debit and credit accounts' AS expected,
+                 format('debit %s%s, credit %s%s', t.debit_account_id, CASE WHEN d.id IS NULL THEN ' (missing)' ELSE '' END,
+                        t.credit_account_id, CASE WHEN c.id IS NULL THEN ' (missing)' ELSE '' END) AS found
+            FROM ledger_transfers t
+            LEFT JOIN ledger_accounts d ON d.id = t.debit_account_id
+            LEFT JOIN ledger_accounts c ON c.id = t.credit_account_id
+           WHERE d.id IS NULL OR c.id IS NULL
+          UNION ALL
+          SELECT 'transfer ' || t.id, 'its pending transfer ' || t.pending_id || ' to exist', 'missing'
+            FROM ledger_transfers t WHERE t.pending_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.id = t.pending_id)
+          UNION ALL
+          SELECT 'lot consumption ' || c.transfer_id || '/' || c.lot_id, 'an existing transfer and lot',
+                 concat_ws(' and ', CASE WHEN t.id IS NULL THEN 'no transfer' END, CASE WHEN l.id IS NULL THEN 'no lot' END)
+            FROM ledger_lot_consumptions c
+            LEFT JOIN ledger_transfers t ON t.id = c.transfer_id
+            LEFT JOIN ledger_lots l ON l.id = c.lot_id
+           WHERE t.id IS NULL OR l.id IS NULL`,
+  },
+  {
     invariant: "zero-sum of posted credits and debits over all accounts",
     sql: `SELECT 'all accounts' AS subject, '0' AS expected, (sum(credits_posted) - sum(debits_posted))::text AS found
             FROM ledger_accounts HAVING coalesce(sum(credits_posted) - sum(debits_posted), 0) <> 0`,

@@ -144,6 +144,7 @@ async function settle(
     [id, pendingId, amount, releaseType, voidState, description],
   );
   const r = rows[0]!;
+  if (r.status === "conflict") throw new LedgerConflict(id);
   if (r.status === "not_found") throw new LedgerError(`no pending transfer ${pendingId}`, r.status);
   if (r.status === "exceeds_hold") {
     throw new LedgerError(`cannot post ${amount}: more than pending transfer ${pendingId} holds (${r.released})`, r.status);

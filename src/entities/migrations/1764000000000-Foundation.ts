@@ -63,20 +63,26 @@ CREATE TABLE ledger_accounts (
   CONSTRAINT ledger_accounts_user_not_negative CHECK (
     kind <> 'user' OR (credits_posted - debits_posted - debits_pending >= 0 AND credits_pending = 0)
   )
-);
+) WITH (fillfactor = 70);
 CREATE UNIQUE INDEX ledger_accounts_user_key ON ledger_accounts (user_id, credit_type) WHERE kind = 'user';
 CREATE UNIQUE INDEX ledger_accounts_system_key ON ledger_accounts (system_code, credit_type, shard) WHERE kind = 'system';
 
 -- Immutable. id is chosen by the caller: a retry with the same id is a no-op.
+--
+-- No foreign keys on the hot ledger tables (transfers, pending, lot
+-- consumptions): they are written only by the functions below, each of which
+-- has just read — and locked — every row it references, so the references
+-- hold by construction; each foreign-key check would cost a query per row on
+-- the hot path (8 per hold + post). checkLedger verifies them instead.
 CREATE TABLE ledger_transfers (
   id uuid PRIMARY KEY,
   kind text NOT NULL CHECK (kind IN ('plain', 'pending', 'post', 'void')),
   type text NOT NULL CHECK (type IN ('grant', 'purchase', 'subscription', 'hold', 'charge', 'release', 'refund', 'expire', 'adjustment')),
-  debit_account_id uuid NOT NULL REFERENCES ledger_accounts (id),
-  credit_account_id uuid NOT NULL REFERENCES ledger_accounts (id),
+  debit_account_id uuid NOT NULL,
+  credit_account_id uuid NOT NULL,
   amount bigint NOT NULL CHECK (amount > 0),
   credit_type text NOT NULL,
-  pending_id uuid REFERENCES ledger_transfers (id),
+  pending_id uuid,
   user_id uuid,
   job_id uuid,
   description text,
@@ -93,8 +99,8 @@ CREATE INDEX ledger_transfers_job_idx ON ledger_transfers (job_id) WHERE job_id 
 
 -- Mutable state of each pending transfer (the transfer row itself never changes).
 CREATE TABLE ledger_pending (
-  transfer_id uuid PRIMARY KEY REFERENCES ledger_transfers (id),
-  account_id uuid NOT NULL REFERENCES ledger_accounts (id),
+  transfer_id uuid PRIMARY KEY,
+  account_id uuid NOT NULL,
   amount bigint NOT NULL CHECK (amount > 0),
   state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'posted', 'voided', 'expired')),
   posted_amount bigint NOT NULL DEFAULT 0 CHECK (posted_amount >= 0 AND posted_amount <= amount),
@@ -117,13 +123,14 @@ CREATE TABLE ledger_lots (
   remaining bigint NOT NULL CHECK (remaining >= 0 AND remaining <= amount),
   expires_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX ledger_lots_burn_idx ON ledger_lots (account_id, priority, expires_at, created_at) WHERE remaining > 0;
-CREATE INDEX ledger_lots_expiry_idx ON ledger_lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
+) WITH (fillfactor = 70);
+-- No index mentions \`remaining\`, so burning a lot is a HOT update (no index writes).
+CREATE INDEX ledger_lots_account_idx ON ledger_lots (account_id);
+CREATE INDEX ledger_lots_expiry_idx ON ledger_lots (expires_at) WHERE expires_at IS NOT NULL;
 
 CREATE TABLE ledger_lot_consumptions (
-  transfer_id uuid NOT NULL REFERENCES ledger_transfers (id),
-  lot_id uuid NOT NULL REFERENCES ledger_lots (id),
+  transfer_id uuid NOT NULL,
+  lot_id uuid NOT NULL,
   amount bigint NOT NULL CHECK (amount > 0),
   PRIMARY KEY (transfer_id, lot_id)
 );
@@ -183,7 +190,7 @@ CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
 DROP TABLE IF EXISTS idempotency_keys, jobs, ledger_lot_consumptions, ledger_lots, ledger_pending, ledger_transfers, ledger_accounts, api_keys, users CASCADE;
-DROP FUNCTION IF EXISTS ledger_derived_id, ledger_system_account, ledger_user_account, ledger_shard, ledger_burn_lots,
+DROP FUNCTION IF EXISTS ledger_derived_id, ledger_system_account, ledger_user_account, ledger_shard, ledger_burn_lots, ledger_same_hold,
   ledger_hold, ledger_hold_many, ledger_settle, ledger_grant, ledger_debit, ledger_expire_lot CASCADE;
 `);
   }
@@ -195,8 +202,11 @@ const LEDGER_FUNCTIONS = String.raw`
 CREATE FUNCTION ledger_derived_id(p_base uuid, p_suffix text) RETURNS uuid
 LANGUAGE sql IMMUTABLE AS $$ SELECT md5(p_base::text || ':' || p_suffix)::uuid $$;
 
-CREATE FUNCTION ledger_shard(p_account uuid) RETURNS integer
-LANGUAGE sql IMMUTABLE AS $$ SELECT hashtext(p_account::text) & 15 $$;
+-- The system-account stripe a transfer uses: by backend, so concurrent
+-- connections spread over the 16 stripes whatever users they serve. Any
+-- stripe is correct; resolutions use the stripe their pending transfer named.
+CREATE FUNCTION ledger_shard() RETURNS integer
+LANGUAGE sql VOLATILE AS $$ SELECT pg_backend_pid() & 15 $$;
 
 CREATE FUNCTION ledger_system_account(p_code text, p_credit_type text, p_shard integer) RETURNS uuid
 LANGUAGE plpgsql AS $$
@@ -277,35 +287,45 @@ BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
     RAISE EXCEPTION 'hold amount must be a positive integer, got %', p_amount USING ERRCODE = '22023';
   END IF;
-  SELECT * INTO v_acc FROM ledger_accounts WHERE id = p_account AND kind = 'user';
-  IF NOT FOUND THEN RETURN QUERY SELECT 'account_not_found'::text, 0::bigint; RETURN; END IF;
-  v_sys := ledger_system_account('consumption', v_acc.credit_type, ledger_shard(p_account));
+  -- One statement reads the account, decides admission and takes the row
+  -- lock, first: the rows inserted below reference only rows this
+  -- transaction already holds, so a hot account never piles up shared locks.
+  -- A replay (same id) is detected by the insert's conflict and undone.
+  UPDATE ledger_accounts SET debits_pending = debits_pending + p_amount
+   WHERE id = p_account AND kind = 'user' AND credits_posted - debits_posted - debits_pending >= p_amount
+  RETURNING * INTO v_acc;
+  IF NOT FOUND THEN
+    -- Refused, unless a twin with the same id already took the credits.
+    SELECT * INTO v_old FROM ledger_transfers WHERE id = p_id;
+    IF FOUND THEN RETURN QUERY SELECT ledger_same_hold(v_old, p_account, p_amount), NULL::bigint; RETURN; END IF;
+    SELECT * INTO v_acc FROM ledger_accounts WHERE id = p_account AND kind = 'user';
+    IF NOT FOUND THEN RETURN QUERY SELECT 'account_not_found'::text, 0::bigint; RETURN; END IF;
+    RETURN QUERY SELECT 'insufficient'::text, v_acc.credits_posted - v_acc.debits_posted - v_acc.debits_pending;
+    RETURN;
+  END IF;
+  v_sys := ledger_system_account('consumption', v_acc.credit_type, ledger_shard());
+  UPDATE ledger_accounts SET credits_pending = credits_pending + p_amount WHERE id = v_sys;
 
   INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, job_id, description)
   VALUES (p_id, 'pending', 'hold', p_account, v_sys, p_amount, v_acc.credit_type, v_acc.user_id, p_job_id, p_description)
   ON CONFLICT (id) DO NOTHING;
   IF NOT FOUND THEN
+    -- The id exists (a replay, or a conflicting reuse): undo our admission.
+    UPDATE ledger_accounts SET debits_pending = debits_pending - p_amount WHERE id = p_account;
+    UPDATE ledger_accounts SET credits_pending = credits_pending - p_amount WHERE id = v_sys;
     SELECT * INTO v_old FROM ledger_transfers WHERE id = p_id;
-    IF v_old.kind = 'pending' AND v_old.debit_account_id = p_account AND v_old.amount = p_amount THEN
-      RETURN QUERY SELECT 'exists'::text, NULL::bigint;
-    ELSE
-      RETURN QUERY SELECT 'conflict'::text, NULL::bigint;
-    END IF;
+    RETURN QUERY SELECT ledger_same_hold(v_old, p_account, p_amount), NULL::bigint;
     RETURN;
   END IF;
-
-  UPDATE ledger_accounts SET debits_pending = debits_pending + p_amount
-   WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= p_amount;
-  IF NOT FOUND THEN
-    DELETE FROM ledger_transfers WHERE id = p_id;
-    RETURN QUERY SELECT 'insufficient'::text,
-      (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = p_account);
-    RETURN;
-  END IF;
-  UPDATE ledger_accounts SET credits_pending = credits_pending + p_amount WHERE id = v_sys;
   INSERT INTO ledger_pending (transfer_id, account_id, amount, expires_at) VALUES (p_id, p_account, p_amount, p_expires_at);
   RETURN QUERY SELECT 'created'::text, NULL::bigint;
 END $$;
+
+CREATE FUNCTION ledger_same_hold(p_old ledger_transfers, p_account uuid, p_amount bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_old.kind = 'pending' AND p_old.debit_account_id = p_account AND p_old.amount = p_amount
+              THEN 'exists' ELSE 'conflict' END
+$$;
 
 -- Several holds on one account admitted by one check of their total (a batch:
 -- all or nothing). Each hold is its own pending transfer, settled on its own.
@@ -329,15 +349,29 @@ BEGIN
   SELECT sum(a) INTO v_total FROM unnest(p_amounts) a;
   SELECT * INTO v_acc FROM ledger_accounts WHERE id = p_account AND kind = 'user';
   IF NOT FOUND THEN RETURN QUERY SELECT 'account_not_found'::text, 0::bigint; RETURN; END IF;
-  v_sys := ledger_system_account('consumption', v_acc.credit_type, ledger_shard(p_account));
+  v_sys := ledger_system_account('consumption', v_acc.credit_type, ledger_shard());
 
   INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, job_id, description)
   SELECT t.id, 'pending', 'hold', p_account, v_sys, t.amount, v_acc.credit_type, v_acc.user_id, t.job_id, p_description
     FROM unnest(p_ids, p_amounts, p_job_ids) AS t (id, amount, job_id)
   ON CONFLICT (id) DO NOTHING;
   GET DIAGNOSTICS v_inserted = ROW_COUNT;
-  IF v_inserted = 0 THEN RETURN QUERY SELECT 'exists'::text, NULL::bigint; RETURN; END IF;
-  IF v_inserted <> v_n THEN RAISE EXCEPTION 'hold_many: some transfer ids already exist' USING ERRCODE = '23505'; END IF;
+  IF v_inserted = 0 THEN
+    -- A replay only if every id is already the same hold on this account.
+    IF (SELECT count(*) FROM ledger_transfers t JOIN unnest(p_ids, p_amounts) AS u (id, amount) ON t.id = u.id
+         WHERE t.kind = 'pending' AND t.debit_account_id = p_account AND t.amount = u.amount) = v_n THEN
+      RETURN QUERY SELECT 'exists'::text, NULL::bigint;
+    ELSE
+      RETURN QUERY SELECT 'conflict'::text, NULL::bigint;
+    END IF;
+    RETURN;
+  END IF;
+  IF v_inserted <> v_n THEN
+    -- Some ids exist, some don't: never a replay. Undo our inserts.
+    DELETE FROM ledger_transfers WHERE id = ANY (p_ids) AND kind = 'pending' AND NOT EXISTS (SELECT 1 FROM ledger_pending p WHERE p.transfer_id = ledger_transfers.id);
+    RETURN QUERY SELECT 'conflict'::text, NULL::bigint;
+    RETURN;
+  END IF;
 
   UPDATE ledger_accounts SET debits_pending = debits_pending + v_total
    WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= v_total;
@@ -373,6 +407,10 @@ BEGIN
   IF p_release_type NOT IN ('release', 'refund') OR p_void_state NOT IN ('voided', 'expired') THEN
     RAISE EXCEPTION 'bad release type % or void state %', p_release_type, p_void_state USING ERRCODE = '22023';
   END IF;
+  -- An id already used for anything but resolving this very hold is a conflict, not a replay.
+  IF EXISTS (SELECT 1 FROM ledger_transfers WHERE id = p_id AND pending_id IS DISTINCT FROM p_pending) THEN
+    RETURN QUERY SELECT 'conflict'::text, 0::bigint, 0::bigint; RETURN;
+  END IF;
 
   UPDATE ledger_pending
      SET state = CASE WHEN p_amount > 0 THEN 'posted' ELSE p_void_state END,
@@ -384,7 +422,13 @@ BEGIN
     IF NOT FOUND THEN RETURN QUERY SELECT 'not_found'::text, 0::bigint, 0::bigint; RETURN; END IF;
     IF v_p.state = 'pending' THEN RETURN QUERY SELECT 'exceeds_hold'::text, 0::bigint, v_p.amount; RETURN; END IF;
     IF v_p.resolved_by = p_id THEN
-      RETURN QUERY SELECT 'exists'::text, v_p.posted_amount, v_p.amount - v_p.posted_amount; RETURN;
+      -- A replay must ask for the same resolution it got.
+      IF v_p.posted_amount = p_amount AND (p_amount > 0 OR v_p.state = p_void_state) THEN
+        RETURN QUERY SELECT 'exists'::text, v_p.posted_amount, v_p.amount - v_p.posted_amount;
+      ELSE
+        RETURN QUERY SELECT 'conflict'::text, v_p.posted_amount, v_p.amount - v_p.posted_amount;
+      END IF;
+      RETURN;
     END IF;
     RETURN QUERY SELECT ('already_' || v_p.state)::text, v_p.posted_amount, v_p.amount - v_p.posted_amount; RETURN;
   END IF;
@@ -426,7 +470,7 @@ BEGIN
   END IF;
   SELECT * INTO v_acc FROM ledger_accounts WHERE id = p_account AND kind = 'user';
   IF NOT FOUND THEN RETURN QUERY SELECT 'account_not_found'::text, NULL::uuid; RETURN; END IF;
-  v_sys := ledger_system_account(p_source, v_acc.credit_type, ledger_shard(p_account));
+  v_sys := ledger_system_account(p_source, v_acc.credit_type, ledger_shard());
 
   INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, description, metadata)
   VALUES (p_id, 'plain', p_type, v_sys, p_account, p_amount, v_acc.credit_type, v_acc.user_id, p_description, p_metadata)
@@ -464,7 +508,7 @@ BEGIN
   END IF;
   SELECT * INTO v_acc FROM ledger_accounts WHERE id = p_account AND kind = 'user';
   IF NOT FOUND THEN RETURN QUERY SELECT 'account_not_found'::text, 0::bigint; RETURN; END IF;
-  v_sys := ledger_system_account(p_sink, v_acc.credit_type, ledger_shard(p_account));
+  v_sys := ledger_system_account(p_sink, v_acc.credit_type, ledger_shard());
 
   INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, description, metadata)
   VALUES (p_id, 'plain', p_type, p_account, v_sys, p_amount, v_acc.credit_type, v_acc.user_id, p_description, p_metadata)
@@ -491,10 +535,13 @@ BEGIN
   RETURN QUERY SELECT 'created'::text, NULL::bigint;
 END $$;
 
--- Expire one lot's unspent remainder as of p_now, but never below what the
--- account's pending holds need: the part a hold still needs stays in the lot
--- and a later run expires it once the hold is resolved. Safe to run twice:
--- the transfer id derives from the lot and how much of it was used so far.
+-- Expire one lot's unspent remainder as of p_now, but never what pending
+-- holds need. Posts burn lots already past their expiry first, in the order
+-- (priority, expires_at, created_at, id), so the account's holds are covered
+-- by the due lots in that order: this lot keeps
+--   clamp(held − remaining of the due lots that burn before it, 0, remaining)
+-- and a later run expires that kept part once the holds are resolved. Safe to
+-- run twice: the transfer id derives from the lot and how much of it is used.
 CREATE FUNCTION ledger_expire_lot(p_lot uuid, p_now timestamptz)
 RETURNS TABLE (status text, expired bigint)
 LANGUAGE plpgsql AS $$
@@ -503,6 +550,7 @@ DECLARE
   v_acc ledger_accounts%ROWTYPE;
   v_lot ledger_lots%ROWTYPE;
   v_amount bigint;
+  v_before bigint;
   v_sys uuid;
   v_id uuid;
 BEGIN
@@ -514,11 +562,17 @@ BEGIN
   IF v_lot.expires_at IS NULL OR v_lot.expires_at > p_now OR v_lot.remaining = 0 THEN
     RETURN QUERY SELECT 'not_due'::text, 0::bigint; RETURN;
   END IF;
-  v_amount := LEAST(v_lot.remaining, v_acc.credits_posted - v_acc.debits_posted - v_acc.debits_pending);
+  -- Other lots change only under the account's row lock, which we hold.
+  SELECT coalesce(sum(l.remaining), 0) INTO v_before FROM ledger_lots l
+   WHERE l.account_id = v_account AND l.remaining > 0 AND l.expires_at <= p_now AND l.id <> p_lot
+     AND (l.priority, l.expires_at, l.created_at, l.id) < (v_lot.priority, v_lot.expires_at, v_lot.created_at, v_lot.id);
+  v_amount := v_lot.remaining - GREATEST(0, LEAST(v_lot.remaining, v_acc.debits_pending - v_before));
+  -- Never below zero available (follows from the above; the CHECK would refuse it anyway).
+  v_amount := LEAST(v_amount, v_acc.credits_posted - v_acc.debits_posted - v_acc.debits_pending);
   IF v_amount <= 0 THEN RETURN QUERY SELECT 'held'::text, 0::bigint; RETURN; END IF;
 
   v_id := ledger_derived_id(p_lot, 'expire:' || (v_lot.amount - v_lot.remaining));
-  v_sys := ledger_system_account('expiry', v_acc.credit_type, ledger_shard(v_account));
+  v_sys := ledger_system_account('expiry', v_acc.credit_type, ledger_shard());
   INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, description, metadata)
   VALUES (v_id, 'plain', 'expire', v_account, v_sys, v_amount, v_acc.credit_type, v_acc.user_id,
           'Unused credits expired', jsonb_build_object('lot_id', p_lot))
