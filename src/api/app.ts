@@ -6,6 +6,9 @@ import express, { type Express, type Router } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
 import { errorHandler, notFoundHandler } from "./errors";
+import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
+import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
+import { opsRouter } from "./ops";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
 
@@ -14,6 +17,8 @@ export interface AppOptions {
   routers?: ((ctx: AppContext) => Router)[];
   /** Routers mounted under /api/v1 before authentication (webhooks). */
   publicRouters?: ((ctx: AppContext) => Router)[];
+  /** What /openapi.json documents (default: every area's contributor). */
+  openApi?: OpenApiContributor[];
 }
 
 export function createApp(ctx: AppContext, opts: AppOptions = { routers: authenticatedRouters, publicRouters }): Express {
@@ -22,13 +27,20 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.set("trust proxy", 1);
   app.set("query parser", "extended");
 
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
+  const metrics = createApiMetrics();
+  attachMetrics(app, metrics);
+  app.use(httpMetrics(metrics));
 
-  for (const make of opts.publicRouters ?? []) app.use("/api/v1", make(ctx));
+  app.use(opsRouter(ctx, metrics));
+  app.use(openApiRouter(ctx, opts.openApi ?? openApiContributors));
+
+  const pub = express.Router();
+  pub.use(recordRoute());
+  for (const make of opts.publicRouters ?? []) pub.use(make(ctx));
+  app.use("/api/v1", pub);
 
   const api = express.Router();
+  api.use(recordRoute());
   api.use(express.json({ limit: ctx.config.JSON_BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
   api.use(authenticate(ctx));
   api.use(jobsRouter(ctx));

@@ -6,10 +6,12 @@ import type { Request, RequestHandler } from "express";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
+import { hashApiKey } from "../users/api-keys";
 import { findUserByApiKey } from "../users/users";
 
 const USER = Symbol("holdfast.user");
-type WithUser = Request & { [USER]?: User };
+const KEY_HASH = Symbol("holdfast.keyHash");
+type WithUser = Request & { [USER]?: User; [KEY_HASH]?: string };
 
 export function authenticate(ctx: AppContext): RequestHandler {
   return async (req, _res, next) => {
@@ -19,6 +21,7 @@ export function authenticate(ctx: AppContext): RequestHandler {
     const user = await findUserByApiKey(ctx.ds.manager, m[1]!);
     if (!user) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
     (req as WithUser)[USER] = user;
+    (req as WithUser)[KEY_HASH] = hashApiKey(m[1]!);
     next();
   };
 }
@@ -27,6 +30,13 @@ export function currentUser(req: Request): User {
   const u = (req as WithUser)[USER];
   if (!u) throw new AppError("unauthenticated", "Authentication required.");
   return u;
+}
+
+/** sha256 of the caller's API key (what is stored): identifies the key without keeping it, e.g. for rate limits. */
+export function currentKeyHash(req: Request): string {
+  const h = (req as WithUser)[KEY_HASH];
+  if (!h) throw new AppError("unauthenticated", "Authentication required.");
+  return h;
 }
 
 export function requireAdmin(): RequestHandler {

@@ -52,8 +52,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const status = h.status ?? h.statusCode;
+    if (status === 404) {
+      res.status(404).json(errorBody("not_found", "Not found."));
+      return;
+    }
+    // Any other client error from Express or body-parser (unsupported charset or encoding, a
+    // malformed URI …) is API.md's 400 invalid_request, whatever status the library chose.
     if (status && status >= 400 && status < 500) {
-      res.status(status).json(errorBody("invalid_request", "The request could not be read.", { reason: h.type ?? "bad_request" }));
+      res.status(400).json(errorBody("invalid_request", "The request could not be read.", { reason: h.type ?? "bad_request" }));
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, "unhandled error");

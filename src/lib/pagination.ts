@@ -3,6 +3,17 @@
  * (created_at DESC, id DESC); the cursor is opaque base64url of both.
  */
 import { InvalidRequest } from "../errors";
+import { UUID_RE } from "./ids";
+
+/**
+ * ISO-8601 UTC with up to microseconds, as cursorTs() and Date#toISOString()
+ * write it, and a real calendar time PostgreSQL accepts (no Feb 30, no year 0).
+ */
+function isCursorTs(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(s) || s < "1970") return false;
+  const t = Date.parse(s);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 19) === s.slice(0, 19);
+}
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -33,8 +44,9 @@ export function encodeCursor(createdAt: Date | string, id: string): string {
 export function decodeCursor(cursor: string | undefined): Cursor | null {
   if (cursor === undefined || cursor === "") return null;
   const raw = Buffer.from(cursor, "base64url").toString("utf8");
-  const [createdAt, id] = raw.split("|");
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const [createdAt, id, extra] = raw.split("|");
+  // Exactly what encodeCursor writes: anything else would reach SQL as a bad timestamp/uuid (a 500).
+  if (!createdAt || !id || extra !== undefined || !isCursorTs(createdAt) || !UUID_RE.test(id)) {
     throw new InvalidRequest("The cursor is not one this API returned.", { issues: [{ path: "cursor", message: "invalid cursor" }] });
   }
   return { createdAt, id };

@@ -1,52 +1,41 @@
+/**
+ * Jobs: estimate, submit, read, list, cancel. The two routes that can spend
+ * credits are behind the per-key rate limit.
+ */
 import { Router } from "express";
-import { z } from "zod";
 import type { AppContext } from "../../context";
-import { AppError, InvalidRequest } from "../../errors";
+import { AppError } from "../../errors";
 import * as jobs from "../../jobs/service";
 import { currentUser } from "../auth";
+import { requestIdempotency } from "../idempotency";
+import { apiMetrics } from "../metrics";
+import { creditRateLimit } from "../rate-limit";
+import { estimateBody, listJobsQuery, submitBody } from "../schemas";
 import { parse } from "../validate";
-
-const credits = z.number().int("must be a whole number of credits").positive("must be positive").max(Number.MAX_SAFE_INTEGER);
-
-export const estimateBody = z.object({ kind: z.string().min(1).max(100), input: z.unknown() }).strict();
-export const submitBody = z
-  .object({
-    kind: z.string().min(1).max(100),
-    input: z.unknown(),
-    max_credits: credits.optional(),
-    credit_amount: credits.optional(),
-  })
-  .strict();
-
-export function idempotencyFrom(header: string | undefined, body: unknown): jobs.Idempotency | undefined {
-  if (header === undefined) return undefined;
-  if (header.length < 1 || header.length > 255) {
-    throw new InvalidRequest("Idempotency-Key must be 1–255 characters.", { issues: [{ path: "Idempotency-Key", message: "bad length" }] });
-  }
-  return { key: header, requestHash: jobs.fingerprint(body) };
-}
 
 export function jobsRouter(ctx: AppContext): Router {
   const r = Router();
+  const limited = creditRateLimit(ctx);
 
-  r.post("/estimates", async (req, res) => {
+  r.post("/estimates", limited, async (req, res) => {
     const body = parse(estimateBody, req.body);
     res.json(await jobs.estimate(ctx, currentUser(req), body.kind, body.input));
   });
 
-  r.post("/jobs", async (req, res) => {
+  r.post("/jobs", limited, async (req, res) => {
     const user = currentUser(req);
     const body = parse(submitBody, req.body);
     if (body.credit_amount !== undefined && user.role !== "admin") {
       throw new AppError("forbidden", "Only admins may set credit_amount.");
     }
-    const out = await jobs.submitJob(ctx, user, body, idempotencyFrom(req.get("idempotency-key"), req.body));
+    const out = await jobs.submitJob(ctx, user, body, requestIdempotency(req));
     if (out.replayed) res.set("Idempotent-Replayed", "true");
+    else apiMetrics(req)?.jobsSubmitted.inc({ kind: out.job.kind });
     res.status(202).json(out.job);
   });
 
   r.get("/jobs", async (req, res) => {
-    res.json(await jobs.listJobs(ctx, currentUser(req), parse(jobs.listQuery, req.query, "query")));
+    res.json(await jobs.listJobs(ctx, currentUser(req), parse(listJobsQuery, req.query, "query")));
   });
 
   r.get("/jobs/:id", async (req, res) => {

@@ -1,0 +1,84 @@
+/** OpenAPI for the admin routes (role admin; 403 forbidden for other keys). */
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { API_BASE, documentRoute } from "../openapi-kit";
+import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
+import { addCreditsBody, balanceQuery, createUserBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery, userIdBody } from "../schemas";
+
+const TAG = "Admin";
+
+export function adminDocs(registry: OpenAPIRegistry): void {
+  documentRoute(registry, {
+    method: "post", path: `${API_BASE}/admin/users`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "Create a user", description: "Answers with the user's API key; this is the only time it is shown. An email that is taken (case-insensitive) is 409 `invalid_state`.",
+    body: createUserBody,
+    response: { status: 201, description: "Created.", schema: adminUserCreated },
+    errors: ["invalid_request", "invalid_state"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "List users", description: "Newest first; `status` filters by credit service state.",
+    query: listUsersQuery,
+    response: { status: 200, description: "A page of users.", schema: usersPage },
+    errors: ["invalid_request"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "Get a user",
+    response: { status: 200, description: "The user.", schema: userView },
+    errors: ["not_found"],
+  });
+  const creditsChange = (op: "add" | "remove") => ({
+    method: "post" as const, path: `${API_BASE}/admin/credits/${op}`, tags: [TAG], auth: "admin" as const,
+    headers: idempotencyHeader,
+    response: { status: 201, description: "The transaction and the user's balance after it.", schema: adminCreditsResult,
+      headers: { "Idempotent-Replayed": { description: "`true` when this is a replay of an earlier request with the same Idempotency-Key.", schema: { type: "string" as const } } } },
+  });
+  documentRoute(registry, {
+    ...creditsChange("add"),
+    credits: "none to the caller; grants `amount` credits to the user (an `adjustment`).",
+    summary: "Add credits to a user",
+    description: "Creates an admin grant (optionally expiring). With `Idempotency-Key`, a retried call grants only once.",
+    body: addCreditsBody,
+    errors: ["invalid_request", "not_found", "idempotency_conflict"],
+  });
+  documentRoute(registry, {
+    ...creditsChange("remove"),
+    credits: "none to the caller; removes `amount` credits from the user (an `adjustment`).",
+    summary: "Remove credits from a user",
+    description: "Refused with 402 if it is more than the user has available (posted − held). With `Idempotency-Key`, a retried call removes only once.",
+    body: removeCreditsBody,
+    errors: ["invalid_request", "not_found", "insufficient_credits", "idempotency_conflict"],
+  });
+  for (const op of ["pause", "resume"] as const) {
+    documentRoute(registry, {
+      method: "post", path: `${API_BASE}/admin/credits/${op}`, tags: [TAG], auth: "admin", credits: 0,
+      summary: op === "pause" ? "Pause a user's credit service" : "Resume a user's credit service",
+      description: op === "pause"
+        ? "New submissions of a paused user answer 403 `account_paused` and hold nothing; running jobs finish normally. Idempotent."
+        : "The user can submit again. Idempotent.",
+      body: userIdBody,
+      response: { status: 200, description: "The user.", schema: userView },
+      errors: ["invalid_request", "not_found"],
+    });
+  }
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id/balance`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "A user's balance", query: balanceQuery, response: { status: 200, description: "The balance.", schema: balanceView }, errors: ["not_found"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id/transactions`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "A user's transactions", query: transactionsQuery,
+    response: { status: 200, description: "A page of transactions.", schema: transactionsPage }, errors: ["invalid_request", "not_found"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id/summary`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "A user's monthly summary", query: summaryQuery,
+    response: { status: 200, description: "The summary.", schema: monthlySummaryView }, errors: ["invalid_request", "not_found"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/credits/system/summary`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "System-wide credit totals",
+    description: "All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent − expired − removed.",
+    response: { status: 200, description: "The totals.", schema: systemSummaryView }, errors: [],
+  });
+}

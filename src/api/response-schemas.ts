@@ -1,0 +1,178 @@
+/**
+ * Response shapes, for the OpenAPI document only (responses are built by the
+ * services, not parsed). Each schema is pinned to the service's TypeScript
+ * type by a compile-time check at the bottom, so the docs break the build
+ * instead of drifting when a service changes its reply.
+ */
+import { z } from "zod";
+import type { Balances, Transaction } from "../ledger/balances";
+import type { BalanceView } from "../credits/account";
+import type { AdminUserCreated, UserView } from "../credits/admin-users";
+import type { AdminCreditsResult } from "../credits/admin-credits";
+import type { MonthlySummary, Totals } from "../credits/summary";
+import type { SystemSummary } from "../credits/system-summary";
+import type { EstimateView } from "../jobs/service";
+import type { JobView } from "../jobs/view";
+import type { Page } from "../lib/pagination";
+import { transactionType } from "./schemas";
+
+const int = z.number().int();
+const nonNegative = int.min(0);
+const isoTime = z.iso.datetime();
+const dollars = z.string().regex(/^-?\d+\.\d{2}$/).meta({ description: "US dollars as a decimal string.", example: "1.20" });
+
+/** `{ data, next_cursor }` around an item schema. */
+export function page<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({ data: z.array(item), next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last." }) })
+    .meta({ id });
+}
+
+export const jobView = z
+  .object({
+    id: z.string().meta({ format: "uuid" }),
+    kind: z.string(),
+    status: z.enum(["queued", "running", "succeeded", "failed", "canceled"]),
+    progress: int.min(0).max(100),
+    input: z.unknown(),
+    credits: z
+      .object({
+        estimated: nonNegative.meta({ description: "The hold placed at submission (the most this job can cost)." }),
+        held: nonNegative.meta({ description: "Still reserved now; 0 once the job is final." }),
+        charged: nonNegative,
+        refunded: nonNegative.meta({ description: "Released back: unused remainder, cancellation or platform failure." }),
+      })
+      .meta({ description: "At the end, charged + refunded = estimated." }),
+    result: z.unknown(),
+    error: z.object({ type: z.enum(["user", "system"]), message: z.string() }).nullable(),
+    attempts: nonNegative,
+    batch_id: z.string().nullable(),
+    created_at: isoTime,
+    started_at: isoTime.nullable(),
+    finished_at: isoTime.nullable(),
+  })
+  .meta({ id: "Job" });
+
+export const estimateView = z
+  .object({
+    kind: z.string(),
+    credits: int.min(1),
+    credit_type: z.string(),
+    breakdown: z.array(z.object({ item: z.string(), credits: z.number() })),
+  })
+  .meta({ id: "Estimate" });
+
+const balanceFields = { credit_type: z.string(), available: nonNegative, held: nonNegative, posted: nonNegative };
+export const balanceView = z
+  .object({
+    ...balanceFields,
+    status: z.enum(["active", "paused"]),
+    by_type: z.array(z.object(balanceFields)),
+  })
+  .meta({ id: "Balance", description: "available = posted − held." });
+
+export const transactionView = z
+  .object({
+    id: z.string().meta({ format: "uuid" }),
+    type: transactionType,
+    amount: int.min(1).meta({ description: "Always positive; `type` says which way it moved." }),
+    credit_type: z.string(),
+    description: z.string().nullable(),
+    job_id: z.string().nullable(),
+    created_at: isoTime,
+  })
+  .meta({ id: "Transaction" });
+
+export const rateView = z
+  .object({ usd_per_credit: dollars, cents_per_credit: int.min(1) })
+  .meta({ id: "CreditRate" });
+
+const totals = {
+  granted: nonNegative.meta({ description: "Credits added: grants, purchases, subscriptions and admin additions." }),
+  spent: nonNegative.meta({ description: "Credits charged for jobs." }),
+  refunded: nonNegative.meta({ description: "Holds given back because the platform failed." }),
+  released: nonNegative.meta({ description: "Unused parts of holds given back (jobs that used less, cancellations)." }),
+  expired: nonNegative,
+  removed: nonNegative.meta({ description: "Credits an admin removed." }),
+  held: nonNegative.meta({ description: "Reserved right now by unfinished jobs." }),
+};
+
+export const monthlySummaryView = z
+  .object({
+    period: z.object({ month: z.string(), start: isoTime, end: isoTime }),
+    ...totals,
+    spent_usd: dollars,
+    usd_per_credit: dollars,
+    granted_by_type: z.object({ grant: nonNegative, purchase: nonNegative, subscription: nonNegative, adjustment: nonNegative }),
+    spend_by_kind: z.array(z.object({ kind: z.string(), jobs: nonNegative, credits: nonNegative, usd: dollars })),
+    by_credit_type: z.array(z.object({ credit_type: z.string(), ...totals })),
+  })
+  .meta({ id: "CreditSummary", description: "One calendar month (UTC) of the caller's credits; `held` is as of now." });
+
+const systemTotals = {
+  issued: nonNegative.meta({ description: "Every credit ever put into user accounts (grants, purchases, subscriptions, admin additions)." }),
+  spent: nonNegative,
+  refunded: nonNegative,
+  released: nonNegative,
+  expired: nonNegative,
+  removed: nonNegative,
+  held: nonNegative,
+  outstanding: nonNegative.meta({ description: "Posted balance of all users: issued − spent − expired − removed." }),
+  available: nonNegative.meta({ description: "outstanding − held." }),
+};
+
+export const systemSummaryView = z
+  .object({
+    as_of: isoTime,
+    ...systemTotals,
+    issued_by_type: z.object({ grant: nonNegative, purchase: nonNegative, subscription: nonNegative, adjustment: nonNegative }),
+    spent_usd: dollars,
+    outstanding_usd: dollars,
+    users: z.object({ total: nonNegative, active: nonNegative, paused: nonNegative }),
+    by_credit_type: z.array(z.object({ credit_type: z.string(), ...systemTotals })),
+  })
+  .meta({ id: "SystemCreditSummary", description: "All-time totals over every user account, from one consistent snapshot." });
+
+export const userView = z
+  .object({
+    id: z.string().meta({ format: "uuid" }),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(["user", "admin"]),
+    status: z.enum(["active", "paused"]),
+    created_at: isoTime,
+  })
+  .meta({ id: "User" });
+
+export const adminUserCreated = userView
+  .extend({ api_key: z.string().meta({ description: "Shown only in this response; store it now." }) })
+  .meta({ id: "CreatedUser" });
+
+export const adminCreditsResult = z
+  .object({ transaction: transactionView, balance: balanceView })
+  .meta({ id: "AdminCreditsResult" });
+
+export const transactionsPage = page(transactionView, "TransactionPage");
+export const jobsPage = page(jobView, "JobPage");
+export const usersPage = page(userView, "UserPage");
+
+// ------------------------------------------------ docs ⇔ services, checked by tsc
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails to compile unless T is `true`. */
+type Pinned<T extends true> = T;
+
+type _DocsMatchServices = [
+  Pinned<Same<z.infer<typeof jobView>, JobView>>,
+  Pinned<Same<z.infer<typeof estimateView>, EstimateView>>,
+  Pinned<Same<z.infer<typeof balanceView>, BalanceView>>,
+  Pinned<Same<Omit<z.infer<typeof balanceView>, "status">, Balances>>,
+  Pinned<Same<z.infer<typeof transactionView>, Transaction>>,
+  Pinned<Same<z.infer<typeof transactionsPage>, Page<Transaction>>>,
+  Pinned<Same<z.infer<typeof monthlySummaryView>, MonthlySummary>>,
+  Pinned<Same<z.infer<typeof monthlySummaryView>["by_credit_type"][number], Totals & { credit_type: string }>>,
+  Pinned<Same<z.infer<typeof systemSummaryView>, SystemSummary>>,
+  Pinned<Same<z.infer<typeof userView>, UserView>>,
+  Pinned<Same<z.infer<typeof adminUserCreated>, AdminUserCreated>>,
+  Pinned<Same<z.infer<typeof adminCreditsResult>, Omit<AdminCreditsResult, "replayed">>>,
+];

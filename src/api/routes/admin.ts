@@ -1,0 +1,76 @@
+/**
+ * Admin routes: users and their credits. Everything under /admin needs an
+ * admin key (403 forbidden otherwise); the guard is scoped to that path so
+ * this router never affects routes mounted after it.
+ */
+import { type Response, Router } from "express";
+import type { AppContext } from "../../context";
+import { balanceOfUser, historyOfUser } from "../../credits/account";
+import { addCredits, type AdminCreditsResult, removeCredits } from "../../credits/admin-credits";
+import { createUserByAdmin, getUserView, listUsers, setCreditStatus } from "../../credits/admin-users";
+import { monthlySummaryOfUser } from "../../credits/summary";
+import { systemSummary } from "../../credits/system-summary";
+import { currentUser, requireAdmin } from "../auth";
+import { idempotencyKeyFrom } from "../idempotency";
+import { addCreditsBody, balanceQuery, createUserBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery, userIdBody } from "../schemas";
+import { parse } from "../validate";
+
+export function adminRouter(ctx: AppContext): Router {
+  const r = Router();
+  r.use("/admin", requireAdmin());
+
+  r.post("/admin/users", async (req, res) => {
+    res.status(201).json(await createUserByAdmin(ctx, parse(createUserBody, req.body)));
+  });
+
+  r.get("/admin/users", async (req, res) => {
+    res.json(await listUsers(ctx, parse(listUsersQuery, req.query, "query")));
+  });
+
+  r.get("/admin/users/:id", async (req, res) => {
+    res.json(await getUserView(ctx, req.params.id));
+  });
+
+  r.get("/admin/users/:id/balance", async (req, res) => {
+    res.json(await balanceOfUser(ctx, req.params.id, parse(balanceQuery, req.query, "query").credit_type));
+  });
+
+  r.get("/admin/users/:id/transactions", async (req, res) => {
+    res.json(await historyOfUser(ctx, req.params.id, parse(transactionsQuery, req.query, "query")));
+  });
+
+  r.get("/admin/users/:id/summary", async (req, res) => {
+    res.json(await monthlySummaryOfUser(ctx, req.params.id, parse(summaryQuery, req.query, "query").month));
+  });
+
+  const replyCredits = (res: Response, out: AdminCreditsResult) => {
+    if (out.replayed) res.set("Idempotent-Replayed", "true");
+    res.status(201).json({ transaction: out.transaction, balance: out.balance });
+  };
+
+  r.post("/admin/credits/add", async (req, res) => {
+    const b = parse(addCreditsBody, req.body);
+    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description, expiresAt: b.expires_at ? new Date(b.expires_at) : undefined };
+    replyCredits(res, await addCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req)));
+  });
+
+  r.post("/admin/credits/remove", async (req, res) => {
+    const b = parse(removeCreditsBody, req.body);
+    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description };
+    replyCredits(res, await removeCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req)));
+  });
+
+  r.post("/admin/credits/pause", async (req, res) => {
+    res.json(await setCreditStatus(ctx, parse(userIdBody, req.body).user_id, "paused"));
+  });
+
+  r.post("/admin/credits/resume", async (req, res) => {
+    res.json(await setCreditStatus(ctx, parse(userIdBody, req.body).user_id, "active"));
+  });
+
+  r.get("/admin/credits/system/summary", async (_req, res) => {
+    res.json(await systemSummary(ctx));
+  });
+
+  return r;
+}

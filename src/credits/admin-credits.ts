@@ -1,0 +1,80 @@
+/**
+ * Admin additions and removals of a user's credits.
+ *
+ * Retry safety: with an Idempotency-Key the transfer id is derived from
+ * (admin id, key), so even a retry that arrives after the key's record was
+ * pruned cannot grant twice (the ledger treats a known transfer id as a
+ * no-op). The key is also claimed in idempotency_keys with a fingerprint of
+ * the operation and body, in the same transaction as the transfer, so the
+ * same key with a different request is 409 idempotency_conflict and a
+ * concurrent duplicate waits for the first and then replays it.
+ */
+import { randomUUID } from "node:crypto";
+import type { AppContext } from "../context";
+import type { User } from "../entities/user";
+import { InvalidRequest } from "../errors";
+import { claimIdempotencyKey, fingerprint } from "../jobs/service";
+import { derivedId } from "../lib/ids";
+import * as ledger from "../ledger";
+import { type BalanceView, balanceView, requireUser, transactionById } from "./account";
+
+export interface CreditsChange {
+  userId: string;
+  /** Whole credits, > 0; the direction is the operation. */
+  amount: number;
+  creditType: string;
+  description: string;
+  /** Additions only: when the grant's unspent part expires. */
+  expiresAt?: Date;
+}
+
+export interface AdminCreditsResult {
+  transaction: ledger.Transaction;
+  balance: BalanceView;
+  /** True when an Idempotency-Key replay answered with the earlier transfer. */
+  replayed: boolean;
+}
+
+const SCOPE = "admin-credits";
+
+/** Add credits (an `adjustment` that creates an `admin` lot). */
+export function addCredits(ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string): Promise<AdminCreditsResult> {
+  return adjustCredits(ctx, admin, "add", change, idempotencyKey);
+}
+
+/** Remove credits; more than the user has available is 402 insufficient_credits and changes nothing. */
+export function removeCredits(ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string): Promise<AdminCreditsResult> {
+  return adjustCredits(ctx, admin, "remove", change, idempotencyKey);
+}
+
+async function adjustCredits(
+  ctx: AppContext, admin: User, op: "add" | "remove", c: CreditsChange, idempotencyKey: string | undefined,
+): Promise<AdminCreditsResult> {
+  if (c.expiresAt && c.expiresAt.getTime() <= ctx.clock.now().getTime()) {
+    throw new InvalidRequest("expires_at must be in the future.", { issues: [{ path: "expires_at", message: "must be in the future" }] });
+  }
+  const transferId = idempotencyKey ? derivedId(admin.id, `${SCOPE}:${idempotencyKey}`) : randomUUID();
+  const outcome = await ctx.ds.transaction(async (m) => {
+    const user = await requireUser(m, c.userId);
+    let replayed = false;
+    if (idempotencyKey) {
+      const requestHash = fingerprint({ op, user_id: c.userId, amount: c.amount, credit_type: c.creditType, description: c.description, expires_at: c.expiresAt?.toISOString() ?? null });
+      replayed = (await claimIdempotencyKey(m, admin.id, SCOPE, { key: idempotencyKey, requestHash }, transferId)) !== null;
+    }
+    if (!replayed) {
+      await ledger.adjust(m, {
+        id: transferId, userId: user.id, amount: op === "add" ? c.amount : -c.amount, creditType: c.creditType,
+        description: c.description, expiresAt: c.expiresAt ?? null, metadata: { admin_id: admin.id },
+      });
+    }
+    return { user, replayed };
+  });
+  if (!outcome.replayed) {
+    ctx.logger.info({ adminId: admin.id, userId: c.userId, op, amount: c.amount, creditType: c.creditType, transferId }, "admin credit adjustment");
+  }
+  return {
+    transaction: await transactionById(ctx.ds.manager, transferId),
+    balance: await balanceView(ctx, outcome.user, c.creditType),
+    replayed: outcome.replayed,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Admin management of users' credit service: create a user (with the only
+ * showing of its API key), list users, pause and resume.
+ */
+import type { AppContext } from "../context";
+import { sqlRows } from "../db/sql";
+import type { CreditStatus, Role, User } from "../entities/user";
+import { InvalidState, NotFound } from "../errors";
+import { UUID_RE } from "../lib/ids";
+import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
+import { issueApiKey } from "../users/users";
+import { requireUser } from "./account";
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  status: CreditStatus;
+  created_at: string;
+}
+
+export interface AdminUserCreated extends UserView {
+  api_key: string;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  credit_status: CreditStatus;
+  created_at: Date;
+}
+
+const USER_COLUMNS = `id, email, name, role, credit_status, created_at`;
+
+function toView(r: UserRow): UserView {
+  return { id: r.id, email: r.email, name: r.name, role: r.role, status: r.credit_status, created_at: r.created_at.toISOString() };
+}
+
+export function userView(u: User): UserView {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.creditStatus, created_at: u.createdAt.toISOString() };
+}
+
+/** One user by id; 404 for an unknown id or one that is not a UUID. */
+export async function getUserView(ctx: AppContext, id: string): Promise<UserView> {
+  return userView(await requireUser(ctx.ds.manager, id));
+}
+
+/**
+ * Create a user and its first API key in one transaction. A taken email
+ * (case-insensitive) is 409 invalid_state: the request is well-formed, it
+ * just conflicts with what exists. The unique index decides, so two
+ * concurrent creates of one email cannot both succeed.
+ */
+export async function createUserByAdmin(ctx: AppContext, u: { email: string; name?: string; role: Role }): Promise<AdminUserCreated> {
+  return ctx.ds.transaction(async (m) => {
+    const rows: UserRow[] = await m.query(
+      `INSERT INTO users (email, name, role) VALUES ($1, $2, $3)
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${USER_COLUMNS}`,
+      [u.email, u.name ?? null, u.role],
+    );
+    const row = rows[0];
+    if (!row) throw new InvalidState("A user with this email already exists.", { email: u.email });
+    const apiKey = await issueApiKey(m, row.id, "created by admin");
+    return { ...toView(row), api_key: apiKey };
+  });
+}
+
+export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: string; status?: CreditStatus }): Promise<Page<UserView>> {
+  const cursor = decodeCursor(q.cursor);
+  const params: unknown[] = [q.limit + 1];
+  let where = "true";
+  if (q.status) where += ` AND credit_status = $${params.push(q.status)}`;
+  if (cursor) {
+    params.push(cursor.createdAt, cursor.id);
+    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  const rows: (UserRow & { cursor_ts: string })[] = await ctx.ds.query(
+    `SELECT ${USER_COLUMNS}, ${cursorTs("created_at")} AS cursor_ts FROM users WHERE ${where}
+      ORDER BY created_at DESC, id DESC LIMIT $1`,
+    params,
+  );
+  return toPage(rows, q.limit, (r) => ({ createdAt: r.cursor_ts, id: r.id }), toView);
+}
+
+/**
+ * Pause or resume a user's credit service. One conditional UPDATE; setting
+ * the state it already has is a no-op that still answers with the user, so
+ * a retried call is harmless.
+ */
+export async function setCreditStatus(ctx: AppContext, userId: string, status: CreditStatus): Promise<UserView> {
+  if (!UUID_RE.test(userId)) throw new NotFound("User");
+  const rows = await sqlRows<UserRow>(
+    ctx.ds,
+    `UPDATE users SET credit_status = $2, updated_at = CASE WHEN credit_status = $2 THEN updated_at ELSE now() END
+      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [userId, status],
+  );
+  if (!rows[0]) throw new NotFound("User");
+  ctx.logger.info({ userId, status }, "credit service status set");
+  return toView(rows[0]);
+}
