@@ -8,7 +8,10 @@ import { z } from "zod";
 import type { AppContext } from "../context";
 import { FINAL_STATUSES, type Job, JobEntity, type JobStatus } from "../entities/job";
 import type { User } from "../entities/user";
-import { AppError, InvalidRequest, InvalidState, NotFound } from "../errors";
+import { AppError, InsufficientCredits, InvalidRequest, InvalidState, NotFound } from "../errors";
+import { UUID_RE } from "../lib/ids";
+import { Turns } from "../lib/turns";
+import { preparedRows } from "../db/prepared";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import * as ledger from "../ledger";
 import { DEFAULT_CREDIT_TYPE } from "../ledger/types";
@@ -88,10 +91,12 @@ export function holdExpiry(ctx: AppContext, kind: JobKind, input: unknown, attem
   return new Date(ctx.clock.now().getTime() + runMs + ctx.config.HOLD_TTL_SECONDS * 1000);
 }
 
-export function assertActive(user: User): void {
-  if (user.creditStatus === "paused") {
-    throw new AppError("account_paused", "Your credit service is paused; contact support.");
-  }
+export function assertActive(user: Pick<User, "creditStatus">): void {
+  if (user.creditStatus === "paused") throw accountPaused();
+}
+
+function accountPaused(): AppError {
+  return new AppError("account_paused", "Your credit service is paused; contact support.");
 }
 
 /**
@@ -139,23 +144,36 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
   const credits = req.credit_amount ?? p.estimate.credits;
   if (req.max_credits !== undefined && credits > req.max_credits) {
     throw new AppError("insufficient_credits", `This job is estimated at ${credits} credits, above max_credits ${req.max_credits}.`, {
-      required: credits, available: req.max_credits, credit_type: p.creditType, max_credits: req.max_credits,
+      required: credits, available: req.max_credits, credit_type: p.creditType, max_credits: req.max_credits, reason: "max_credits",
     });
   }
   const jobId = randomUUID();
   const attempts = p.kind.maxAttempts ?? ctx.config.JOB_ATTEMPTS;
   const expiresAt = holdExpiry(ctx, p.kind, p.input, attempts);
 
-  const replayOf = await ctx.ds.transaction(async (m) => {
+  let createdAt = ctx.clock.now();
+  let replayOf: string | null = null;
+  if (!idem) {
+    createdAt = await insertJobWithHold(ctx, {
+      id: jobId, userId: user.id, kind: req.kind, input: p.input, creditType: p.creditType, credits, attempts,
+      timeoutMs: p.kind.timeoutMs(p.input), expiresAt,
+    });
+  } else replayOf = await ctx.ds.transaction(async (m) => {
     if (idem) {
       const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, jobId);
       if (prior) return prior;
     }
-    await m.query(
+    // Inserted only while the account is active in the database (not just when the request was
+    // authenticated), so a pause committed before this statement refuses the job. RETURNING the
+    // row's own created_at keeps this reply and every later read (or replay) of the job equal.
+    const inserted: { created_at: Date }[] = await m.query(
       `INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $1, $7, $8)`,
+       SELECT $1, $2, $3, $4, $5, $6, $1, $7, $8 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
+       RETURNING created_at`,
       [jobId, user.id, req.kind, JSON.stringify(p.input), p.creditType, credits, attempts, p.kind.timeoutMs(p.input)],
     );
+    if (!inserted[0]) throw accountPaused();
+    createdAt = inserted[0].created_at;
     await ledger.holdOnAccount(m, {
       id: jobId, accountId: await accountIdFor(ctx, m, user.id, p.creditType), creditType: p.creditType,
       amount: credits, expiresAt, jobId, description: `Hold for ${req.kind} job`,
@@ -169,47 +187,107 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
     id: jobId, userId: user.id, batchId: null, kind: req.kind, status: "queued", progress: 0, input: p.input,
     creditType: p.creditType, creditsEstimated: String(credits), holdTransferId: jobId, creditsCharged: "0", creditsRefunded: "0",
     result: null, errorType: null, errorMessage: null, attempt: 0, maxAttempts: attempts, timeoutMs: p.kind.timeoutMs(p.input),
-    enqueuedAt: null, cancelRequestedAt: null, createdAt: ctx.clock.now(), startedAt: null, finishedAt: null, updatedAt: ctx.clock.now(),
+    enqueuedAt: null, cancelRequestedAt: null, createdAt, startedAt: null, finishedAt: null, updatedAt: createdAt,
   };
   return { job: toJobView(job), replayed: false };
 }
+
+/**
+ * Admission without an Idempotency-Key as ONE autocommitted statement: the job
+ * row (only while the account is active, as in the transaction above) and its
+ * hold. Every hold and settlement of a user queues on that user's account row
+ * lock; here it is held only for the server-side work and the commit, never
+ * across a client round trip (BEGIN / INSERT / hold / COMMIT kept it locked
+ * while the API sent COMMIT: measured ~2x fewer admissions per second on one
+ * hot account under concurrency).
+ * A refused hold (not enough credits) deletes its own transfer, so the job
+ * row's deferred foreign key to it fails the commit and the job row goes too.
+ */
+async function insertJobWithHold(
+  ctx: AppContext,
+  j: { id: string; userId: string; kind: string; input: unknown; creditType: string; credits: number; attempts: number; timeoutMs: number; expiresAt: Date },
+): Promise<Date> {
+  const accountId = await accountIdFor(ctx, ctx.ds.manager, j.userId, j.creditType);
+  let rows: { created_at: Date; hold_status: string }[];
+  try {
+    rows = await accountTurns.run(accountId, () => preparedRows(
+      ctx.ds,
+      "holdfast_submit_job",
+      `WITH j AS (
+         INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
+         SELECT $1, $2, $3, $4, $5, $6, $1, $7, $8 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
+         RETURNING created_at
+       )
+       SELECT j.created_at, h.status AS hold_status FROM j CROSS JOIN LATERAL ledger_hold($1, $9, $6, $10, $1, $11) AS h`,
+      [j.id, j.userId, j.kind, JSON.stringify(j.input), j.creditType, j.credits, j.attempts, j.timeoutMs, accountId, j.expiresAt,
+        `Hold for ${j.kind} job`],
+    ));
+  } catch (err) {
+    if ((err as { constraint?: string }).constraint !== "jobs_hold_transfer_id_fkey") throw err;
+    const b = await ledger.balances(ctx.ds.manager, j.userId, j.creditType);
+    // Enough credits after all: not a refused hold (e.g. a schema without the deferred key); say what happened.
+    if (b.available >= j.credits) throw err;
+    throw new InsufficientCredits(j.credits, b.available, j.creditType);
+  }
+  if (!rows[0]) throw accountPaused();
+  if (rows[0].hold_status !== "created") {
+    // Only reachable if the deferred key above were ever dropped: never keep a job without its hold.
+    await ctx.ds.query(`DELETE FROM jobs WHERE id = $1 AND status = 'queued' AND attempt = 0`, [j.id]);
+    ctx.logger.error({ jobId: j.id, hold: rows[0].hold_status }, "job row committed without its hold; removed it");
+    const b = await ledger.balances(ctx.ds.manager, j.userId, j.creditType);
+    throw new InsufficientCredits(j.credits, b.available, j.creditType);
+  }
+  return rows[0].created_at;
+}
+
+// Holds on one account from this process reach the database one at a time (see Turns).
+const accountTurns = new Turns();
 
 // Account ids never change once created; caching them saves a round trip on the hot path.
 const accountIds = new Map<string, string>();
 export async function accountIdFor(_ctx: AppContext, m: EntityManager, userId: string, creditType: string): Promise<string> {
   const k = `${userId}:${creditType}`;
-  let id = accountIds.get(k);
-  if (!id) {
-    id = await ledger.userAccountId(m, userId, creditType);
+  const cached = accountIds.get(k);
+  if (cached) return cached;
+  const existing = await ledger.findUserAccountId(m, userId, creditType);
+  if (existing) {
     if (accountIds.size > 100_000) accountIds.clear();
-    accountIds.set(k, id);
+    accountIds.set(k, existing);
+    return existing;
   }
-  return id;
+  // Created inside the caller's transaction, which may roll back (a new account
+  // holds nothing, so the hold is a 402): never cache an id that might not be committed.
+  return ledger.userAccountId(m, userId, creditType);
 }
 
 /** Hand jobs to BullMQ (job id = jobs.id, so adding twice is a no-op). Failures are logged: the relay retries. */
 export async function enqueue(ctx: AppContext, jobs: { id: string; attempts: number }[]): Promise<void> {
+  const entry = (j: { id: string; attempts: number }) => ({
+    name: "run",
+    data: { jobId: j.id },
+    opts: {
+      jobId: j.id,
+      attempts: j.attempts,
+      backoff: { type: "exponential", delay: ctx.config.JOB_BACKOFF_MS },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    },
+  });
   try {
-    await ctx.queues.jobs.addBulk(
-      jobs.map((j) => ({
-        name: "run",
-        data: { jobId: j.id },
-        opts: {
-          jobId: j.id,
-          attempts: j.attempts,
-          backoff: { type: "exponential", delay: ctx.config.JOB_BACKOFF_MS },
-          removeOnComplete: { age: 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-        },
-      })),
-    );
+    if (jobs.length === 1) {
+      // One job (every submit): add is one script call; addBulk wraps it in MULTI/EXEC (measured: 2x the client CPU).
+      const e = entry(jobs[0]!);
+      await ctx.queues.jobs.add(e.name, e.data, e.opts);
+    } else if (jobs.length > 1) {
+      await ctx.queues.jobs.addBulk(jobs.map(entry));
+    }
   } catch (err) {
     ctx.logger.warn({ err, jobs: jobs.length }, "queue unreachable; the relay will dispatch these jobs");
   }
 }
 
 async function loadOwned(ctx: AppContext, user: User, id: string): Promise<Job> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFound("Job");
+  if (!UUID_RE.test(id)) throw new NotFound("Job");
   const job = await ctx.ds.getRepository(JobEntity).findOneBy({ id });
   // Another user's job is indistinguishable from a missing one.
   if (!job || (job.userId !== user.id && user.role !== "admin")) throw new NotFound("Job");

@@ -1,6 +1,6 @@
 /**
  * Ending a job: the job's final state and the ledger's resolution of its hold
- * commit together, in one transaction, or not at all.
+ * commit together, in one statement, or not at all.
  *
  * Fencing: the job row is updated only if it is still in an expected status
  * (and, for a worker, still at the attempt number its claim returned), so a
@@ -10,9 +10,8 @@
  */
 import type { DataSource, EntityManager } from "typeorm";
 import { type Job, JobEntity, type JobStatus } from "../entities/job";
-import { sqlRows } from "../db/sql";
+import { preparedRows } from "../db/prepared";
 import { derivedId } from "../lib/ids";
-import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 
 export interface FinishJob {
@@ -32,36 +31,66 @@ export interface FinishJob {
   expire?: boolean;
 }
 
-/** Finish a job and settle its hold; null when another party already finished it. */
-export async function finishJob(ds: DataSource, f: FinishJob): Promise<Job | null> {
-  return ds.transaction((m) => finishJobIn(m, f));
+/** How a finished job's hold was resolved. */
+export interface Settled {
+  status: FinishJob["status"];
+  charged: number;
+  refunded: number;
 }
 
-export async function finishJobIn(m: EntityManager, f: FinishJob): Promise<Job | null> {
-  const rows = await sqlRows<{ hold_transfer_id: string; credits_estimated: string }>(
+/**
+ * Finish a job and settle its hold in ONE statement: the fenced job update
+ * and ledger_settle run together, so on a data source (autocommit) there is
+ * no transaction round trip at all, and the user account's row lock — every
+ * hold and settlement of that user queues on it — is held only for the
+ * server-side work and the commit, never across a network round trip.
+ * null when another party already finished the job (the fence did not match).
+ *
+ * The charge is clamped to the hold in SQL. The job's credit columns assume
+ * the hold was still pending (it must be: holds and job endings only ever
+ * resolve together); should the ledger report an earlier resolution, they
+ * are corrected to what the ledger says.
+ */
+export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Promise<Settled | null> {
+  const rows = await preparedRows<{ settle_status: string; posted: string; released: string; guard: null }>(
     m,
-    `UPDATE jobs SET status = $2, result = $3, error_type = $4, error_message = $5, finished_at = now(), updated_at = now(),
-            progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END
-      WHERE id = $1 AND status = ANY ($6) AND ($7::int IS NULL OR attempt = $7)
-      RETURNING hold_transfer_id, credits_estimated`,
+    "holdfast_settle_job",
+    `WITH j AS (
+       UPDATE jobs SET status = $2, result = $3, error_type = $4, error_message = $5, finished_at = now(), updated_at = now(),
+              progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END,
+              credits_charged = least(greatest($8::bigint, 0), credits_estimated),
+              credits_refunded = credits_estimated - least(greatest($8::bigint, 0), credits_estimated)
+        WHERE id = $1 AND status = ANY ($6) AND ($7::int IS NULL OR attempt = $7)
+        RETURNING hold_transfer_id, credits_charged
+     )
+     SELECT s.status AS settle_status, s.posted, s.released,
+            -- A refusal must undo the job update too. Plain SQL has no RAISE; a failing cast aborts the statement.
+            CASE WHEN s.status IN ('not_found', 'exceeds_hold', 'conflict') THEN ('ledger_settle refused: ' || s.status)::int END AS guard
+       FROM j CROSS JOIN LATERAL ledger_settle($9::uuid, j.hold_transfer_id, j.credits_charged, $10, $11, $12) AS s`,
     [f.jobId, f.status, f.result === undefined ? null : JSON.stringify(f.result), f.error?.type ?? null,
-      f.error?.message ?? null, f.from, f.attempt],
+      f.error?.message ?? null, f.from, f.attempt, Math.floor(f.charge), derivedId(f.jobId, "settle"), f.releaseType,
+      f.expire ? "expired" : "voided", describe(f)],
   );
   const row = rows[0];
   if (!row) return null;
-  const held = toInt(row.credits_estimated);
-  const charge = Math.max(0, Math.min(Math.floor(f.charge), held));
-  const id = derivedId(f.jobId, "settle");
-  const r =
-    charge > 0
-      ? await ledger.post(m, { id, pendingId: row.hold_transfer_id, amount: charge, releaseType: f.releaseType, description: describe(f) })
-      : f.expire
-        ? await ledger.expirePending(m, { id, pendingId: row.hold_transfer_id, releaseType: f.releaseType, description: describe(f) })
-        : await ledger.voidHold(m, { id, pendingId: row.hold_transfer_id, releaseType: f.releaseType, description: describe(f) });
-  // r.posted / r.released are the hold's actual resolution, also when an
-  // earlier call (status `exists` / `already_*`) resolved it.
-  await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [f.jobId, r.posted, r.released]);
-  return m.getRepository(JobEntity).findOneByOrFail({ id: f.jobId });
+  const charged = toInt(row.posted);
+  const refunded = toInt(row.released);
+  if (row.settle_status !== "created") {
+    // Only the job-row fence decides who finishes a job, and every finisher goes
+    // through here, so the hold cannot already be resolved; keep the row truthful if it ever is.
+    await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [f.jobId, charged, refunded]);
+  }
+  return { status: f.status, charged, refunded };
+}
+
+/** Finish a job and settle its hold; the finished job, or null when another party already finished it. */
+export async function finishJob(ds: DataSource, f: FinishJob): Promise<Job | null> {
+  return (await settleJob(ds, f)) ? ds.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;
+}
+
+/** finishJob inside the caller's transaction. */
+export async function finishJobIn(m: EntityManager, f: FinishJob): Promise<Job | null> {
+  return (await settleJob(m, f)) ? m.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;
 }
 
 function describe(f: FinishJob): string {

@@ -1,17 +1,18 @@
 /**
  * The job worker: claim (fenced) → run the kind under a hard timeout and an
  * AbortSignal → settle or refund. Delivery is at-least-once; charging is
- * exactly-once, because every ending goes through finishJob's fenced update
+ * exactly-once, because every ending goes through settleJob's fenced update
  * and a settlement id derived from the job id.
  */
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { preparedRows } from "../db/prepared";
 import { Canceled, TimedOut, UserError } from "../jobs/errors";
 import { cancelChannel, publishJobEvent } from "../jobs/events";
 import type { JobKind } from "../jobs/kind";
-import { type FinishJob, finishJob } from "../jobs/settlement";
+import { type FinishJob, settleJob } from "../jobs/settlement";
+import { Turns } from "../lib/turns";
 import { createRedis, type JobRunData, QUEUE } from "../queues";
 
 /** Why a run was aborted from outside. */
@@ -61,7 +62,8 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
       .catch(() => undefined);
   }, 1000);
 
-  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, opts), {
+  const userTurns = new Turns();
+  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, userTurns, opts), {
     connection,
     prefix,
     concurrency: opts.concurrency ?? ctx.config.WORKER_CONCURRENCY,
@@ -70,11 +72,15 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     maxStalledCount: ctx.config.WORKER_MAX_STALLED_COUNT,
   });
 
-  // Attempts or stalls ran out in BullMQ: make sure the job ends refunded.
+  // BullMQ gave up on a job: make sure it ends refunded. That is attempts run
+  // out, or an UnrecoverableError: ours (thrown after the job already ended, so
+  // the fenced refund below is a no-op) or BullMQ's own — a job that stalled
+  // more than WORKER_MAX_STALLED_COUNT times is failed that way by whichever
+  // worker fetches it next, without our processor ever running.
   worker.on("failed", (job: BullJob<JobRunData> | undefined, err: Error) => {
     if (!job) return;
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message);
-    if (!exhausted || err instanceof UnrecoverableError) return;
+    const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (!final) return;
     refundLost(ctx, job.data.jobId, `The job could not be completed (${err.message}); the hold was refunded.`).catch((e: unknown) =>
       ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
     );
@@ -100,7 +106,7 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
 
 /** End a job the queue gave up on, if nobody else ended it. */
 export async function refundLost(ctx: AppContext, jobId: string, message: string): Promise<boolean> {
-  const done = await finishJob(ctx.ds, {
+  const done = await settleJob(ctx.ds, {
     jobId, attempt: null, from: ["queued", "running"], status: "failed", charge: 0, releaseType: "refund",
     error: { type: "system", message },
   });
@@ -108,11 +114,14 @@ export async function refundLost(ctx: AppContext, jobId: string, message: string
   return done !== null;
 }
 
-async function processJob(ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, opts: JobWorkerOptions): Promise<unknown> {
+async function processJob(
+  ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, userTurns: Turns, opts: JobWorkerOptions,
+): Promise<unknown> {
   const { jobId } = bull.data;
   const prefix = ctx.config.QUEUE_PREFIX;
-  const rows = await sqlRows<Claimed>(
+  const rows = await preparedRows<Claimed>(
     ctx.ds,
+    "holdfast_claim_job",
     `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
             enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
       WHERE id = $1 AND status IN ('queued', 'running')
@@ -124,7 +133,8 @@ async function processJob(ctx: AppContext, bull: BullJob<JobRunData>, active: Ma
   if (!claim) return { skipped: true };
 
   const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
-    const done = await finishJob(ctx.ds, { ...f, jobId, attempt: claim.attempt, from: ["running"] });
+    // One settlement per user at a time from this worker: they queue on the account row anyway (see Turns).
+    const done = await userTurns.run(claim.user_id, () => settleJob(ctx.ds, { ...f, jobId, attempt: claim.attempt, from: ["running"] }));
     if (done) publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: done.status });
   };
   const systemFailure = (message: string) =>

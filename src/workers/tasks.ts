@@ -10,6 +10,10 @@ export interface ScheduledTask {
   name: string;
   /** Period in ms. */
   everyMs: number;
-  /** Do one round as of `now` (ctx.clock in production; tests pass any time). Returns a summary for logs. */
-  run(ctx: AppContext, now: Date): Promise<Record<string, number> | void>;
+  /**
+   * Do one round as of `now` (ctx.clock in production; tests pass any time).
+   * Returns a summary for logs, e.g. `{ relayed: 3 }` (any object: interfaces too);
+   * a round whose summary has a number above 0 is logged at info, others at debug.
+   */
+  run(ctx: AppContext, now: Date): Promise<object | void>;
 }

@@ -1,0 +1,36 @@
+/**
+ * A production process (API or worker role) for `npm run bench`, with one
+ * extra kind, `bench-noop`: 1 credit, no work. The benchmark starts each role
+ * as its own process so their memory can be measured apart.
+ *
+ *   node dist/scripts/bench-process.js api|worker
+ */
+import { z } from "zod";
+import { builtinKinds } from "../src/jobs/builtin";
+import type { JobKind } from "../src/jobs/kind";
+import type { RoleStarter } from "../src/processes/run";
+import { runProcess } from "../src/processes/run";
+
+export const benchNoopKind: JobKind<Record<string, never>, { ok: true }> = {
+  name: "bench-noop",
+  description: "Does nothing; costs 1 credit. For the benchmark only.",
+  input: z.object({}).strict(),
+  estimate: () => ({ credits: 1, breakdown: [{ item: "noop", credits: 1 }] }),
+  run: async () => ({ result: { ok: true }, usage: 1 }),
+  timeoutMs: () => 5_000,
+  onUserFailure: "none",
+};
+
+const role = process.argv[2];
+if (role !== "api" && role !== "worker") {
+  console.error("usage: node dist/scripts/bench-process.js api|worker");
+  process.exit(2);
+}
+// Loaded on demand: a worker process should not carry the API's modules (its memory is measured).
+const starter: RoleStarter =
+  role === "api"
+    ? (require("../src/processes/roles/api") as typeof import("../src/processes/roles/api")).apiRole
+    : (require("../src/processes/roles/worker") as typeof import("../src/processes/roles/worker")).workerRole;
+runProcess(`bench-${role}`, [starter], {
+  kinds: (config) => builtinKinds(config).register(benchNoopKind),
+});

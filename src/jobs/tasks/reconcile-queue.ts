@@ -1,0 +1,109 @@
+/**
+ * Reconciliation with BullMQ: PostgreSQL says a job is live, but Redis no
+ * longer has it (Redis restarted without its data, a key was deleted) or has
+ * it as finished (the worker's own ending failed half-way). Nobody would
+ * ever run or settle such a job, and its credits would stay held.
+ *
+ * Each such job is dispatched again when it has attempts left, otherwise
+ * finished as a platform failure with a full refund. Both are fenced on the
+ * status and attempt read here, so a worker that claims or ends the job in
+ * the meantime wins and this round changes nothing for it.
+ */
+import type { AppContext } from "../../context";
+import { cursorTs } from "../../lib/pagination";
+import type { ScheduledTask } from "../../workers/tasks";
+import { publishJobEvent } from "../events";
+import { enqueue } from "../service";
+import { settleJob } from "../settlement";
+import { clearFinished, queueStates } from "./queue-state";
+
+export interface ReconcileOptions {
+  /**
+   * A job is looked at only when its row has not changed for this long, in ms
+   * (default 60000), plus its own timeout when running: an honest worker ends
+   * a run within its timeout, and a fresh job may still be on its way to Redis.
+   */
+  staleMs?: number;
+  /** Rows read per page (default 500). */
+  page?: number;
+  /** Most jobs looked at per round (default 10000), oldest first. */
+  maxPerRound?: number;
+}
+
+interface LiveRow {
+  id: string;
+  status: "queued" | "running";
+  attempt: number;
+  max_attempts: number;
+  /** Exact (microsecond) text of created_at, for the keyset. */
+  created_ts: string;
+}
+
+export type ReconcileSummary = {
+  checked: number;
+  redispatched: number;
+  refunded: number;
+};
+
+export async function reconcileQueue(ctx: AppContext, now: Date, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const staleMs = opts.staleMs ?? 60_000;
+  const page = opts.page ?? 500;
+  const max = opts.maxPerRound ?? 10_000;
+  const summary: ReconcileSummary = { checked: 0, redispatched: 0, refunded: 0 };
+  let after: { createdAt: string; id: string } | null = null;
+
+  while (summary.checked < max) {
+    const rows: LiveRow[] = await ctx.ds.query(
+      `SELECT id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+        WHERE status IN ('queued', 'running')
+          AND updated_at < $1::timestamptz - make_interval(secs => ($2 + CASE WHEN status = 'running' THEN coalesce(timeout_ms, 0) ELSE 0 END) / 1000.0)
+          AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+        ORDER BY created_at, id LIMIT $5`,
+      [now, staleMs, after?.createdAt ?? null, after?.id ?? null, page],
+    );
+    if (rows.length === 0) break;
+    summary.checked += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { createdAt: last.created_ts, id: last.id };
+
+    const states = await queueStates(ctx, rows.map((r) => r.id));
+    const redispatch: LiveRow[] = [];
+    for (const r of rows) {
+      const state = states.get(r.id);
+      if (state === "live") continue;
+      if (state === "finished" && !(await clearFinished(ctx, r.id))) continue; // locked by a worker after all: live
+      if (r.attempt < r.max_attempts) {
+        redispatch.push(r);
+      } else if (await refund(ctx, r)) {
+        summary.refunded++;
+      }
+    }
+    if (redispatch.length > 0) {
+      // A `running` row whose run was lost waits as `queued` again (fenced: a
+      // worker that claimed it meanwhile keeps it). Its next claim counts an attempt.
+      await ctx.ds.query(
+        `UPDATE jobs j SET status = 'queued', updated_at = now()
+           FROM unnest($1::uuid[], $2::int[]) AS x(id, attempt)
+          WHERE j.id = x.id AND j.attempt = x.attempt AND j.status = 'running'`,
+        [redispatch.map((r) => r.id), redispatch.map((r) => r.attempt)],
+      );
+      await enqueue(ctx, redispatch.map((r) => ({ id: r.id, attempts: r.max_attempts })));
+      summary.redispatched += redispatch.length;
+    }
+    if (rows.length < page) break;
+  }
+  return summary;
+}
+
+async function refund(ctx: AppContext, r: LiveRow): Promise<boolean> {
+  const done = await settleJob(ctx.ds, {
+    jobId: r.id, attempt: r.attempt, from: [r.status], status: "failed", charge: 0, releaseType: "refund",
+    error: { type: "system", message: `The queue lost this job after ${r.attempt} attempt(s); the hold was refunded.` },
+  });
+  if (done) publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: r.id, status: "failed" });
+  return done !== null;
+}
+
+export function reconcileQueueTask(opts: ReconcileOptions & { everyMs?: number } = {}): ScheduledTask {
+  return { name: "reconcile-queue", everyMs: opts.everyMs ?? 60_000, run: (ctx, now) => reconcileQueue(ctx, now, opts) };
+}

@@ -1,0 +1,29 @@
+/**
+ * Every process applies pending migrations on start, so `npm run start:api`
+ * works on an empty database. PM2 starts several processes at once: a
+ * session advisory lock makes them take turns, and the ones that come second
+ * find nothing left to do.
+ */
+import type { DataSource } from "typeorm";
+import type { Logger } from "../logger";
+
+/** Arbitrary constant shared by every Holdfast process: "holdfast:migrate". */
+const MIGRATION_LOCK = 0x486f6c64;
+
+export async function migrateUnderLock(ds: DataSource, logger?: Logger): Promise<string[]> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK]);
+    try {
+      // runMigrations uses its own connection; the lock is held on `runner`'s session.
+      const applied = await ds.runMigrations({ transaction: "each" });
+      if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, "applied migrations");
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The worker role: everything that consumes a queue. Paid jobs
+ * (src/workers/job-runner.ts), Stripe webhook events (billing) and outgoing
+ * mail. Each is a BullMQ Worker, so running N worker processes spreads all
+ * three over them.
+ */
+import { startStripeEventWorker } from "../../billing/webhook-worker";
+import { startMailWorker } from "../../mail/worker";
+import { startJobWorker } from "../../workers/job-runner";
+import type { RoleStarter } from "../run";
+
+export const workerRole: RoleStarter = {
+  name: "worker",
+  // A claim and a settlement per running job, plus progress writes and the
+  // cancel poll; a few more for Stripe events and mail.
+  poolSize: (config) => config.WORKER_CONCURRENCY + 10,
+  async start(ctx) {
+    const jobs = startJobWorker(ctx);
+    const stripeEvents = startStripeEventWorker(ctx);
+    const mail = startMailWorker(ctx);
+    await Promise.all([jobs.worker.waitUntilReady(), stripeEvents.worker.waitUntilReady(), mail.worker.waitUntilReady()]);
+    return {
+      name: "worker",
+      // All three drain at once within the same deadline; paid jobs are the ones that take long.
+      close: async (timeoutMs) => {
+        await Promise.all([jobs.close(timeoutMs), stripeEvents.close(timeoutMs), mail.close(timeoutMs)]);
+      },
+    };
+  },
+};

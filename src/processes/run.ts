@@ -1,0 +1,138 @@
+/**
+ * One Holdfast process: load the configuration, build the context, apply
+ * pending migrations, make sure the ADMIN_API_KEY admin exists, start its roles (API, worker, scheduler — any mix),
+ * and stop them gracefully on SIGTERM/SIGINT within a bounded time.
+ *
+ * Shutdown order: the API stops taking requests first (no new jobs), then
+ * the worker finishes what it runs (up to SHUTDOWN_TIMEOUT_MS, then aborts:
+ * those jobs go back to the queue and run elsewhere), then the scheduler,
+ * then connections close. A second signal, or the hard deadline, exits at
+ * once — a crash is survivable by design, it only delays work.
+ */
+import { loadConfig, type Config } from "../config";
+import { type AppContext, closeContext, createContext } from "../context";
+import { builtinKinds, builtinServices } from "../jobs/builtin";
+import type { KindRegistry, KindServices } from "../jobs/kind";
+import { ensureBootstrapAdmin } from "../users/bootstrap";
+import { migrateUnderLock } from "./migrate";
+
+/** A started role: stops within the given time. */
+export interface Role {
+  name: string;
+  close(timeoutMs: number): Promise<void>;
+}
+
+export interface RoleStarter {
+  name: string;
+  /** DB connections this role wants from the process's pool. */
+  poolSize(config: Config): number;
+  start(ctx: AppContext): Promise<Role>;
+}
+
+export interface ProcessOptions {
+  /** Kinds other than the built-in ones (tests, the benchmark). */
+  kinds?: (config: Config) => KindRegistry;
+  services?: (config: Config, ctx: AppContext) => KindServices;
+  /** Grace added to SHUTDOWN_TIMEOUT_MS before the process exits regardless (default 5000 ms). */
+  hardExitGraceMs?: number;
+}
+
+export interface RunningProcess {
+  ctx: AppContext;
+  roles: Role[];
+  /** Graceful stop (what SIGTERM does), without exiting the process. */
+  stop(): Promise<void>;
+}
+
+export async function startProcess(name: string, starters: RoleStarter[], opts: ProcessOptions = {}): Promise<RunningProcess> {
+  const config = loadConfig();
+  const kinds = opts.kinds ? opts.kinds(config) : builtinKinds(config);
+  const poolSize = starters.reduce((n, s) => n + s.poolSize(config), 0);
+  const ctx = await createContext(config, { kinds, name: `holdfast-${name}`, poolSize });
+  Object.assign(ctx.services, opts.services ? opts.services(config, ctx) : builtinServices(config, ctx.ds));
+  try {
+    await migrateUnderLock(ctx.ds, ctx.logger);
+    // The ADMIN_API_KEY user, whichever process starts first (idempotent, concurrent-safe).
+    await ensureBootstrapAdmin(ctx);
+  } catch (err) {
+    await closeContext(ctx);
+    throw err;
+  }
+
+  const roles: Role[] = [];
+  try {
+    for (const s of starters) roles.push(await s.start(ctx));
+  } catch (err) {
+    await Promise.allSettled(roles.map((r) => r.close(0)));
+    await closeContext(ctx);
+    throw err;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+      for (const r of roles) {
+        try {
+          await r.close(Math.max(0, deadline - Date.now()));
+        } catch (err) {
+          ctx.logger.error({ err, role: r.name }, "role did not close cleanly");
+        }
+      }
+      await closeContext(ctx);
+    })();
+    return stopping;
+  };
+  return { ctx, roles, stop };
+}
+
+/**
+ * Entry point of a process: start, log readiness (and tell PM2, which waits
+ * for "ready" with wait_ready), stop on SIGTERM/SIGINT, exit.
+ */
+export function runProcess(name: string, starters: RoleStarter[], opts: ProcessOptions = {}): void {
+  let running: RunningProcess | null = null;
+  let signalled = false;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // Second Ctrl-C: the operator does not want to wait.
+      process.exit(130);
+    }
+    signalled = true;
+    // Still starting: nothing has been handed out yet that a crash would not recover.
+    if (!running) process.exit(0);
+    const p = running;
+    const graceMs = p.ctx.config.SHUTDOWN_TIMEOUT_MS + (opts.hardExitGraceMs ?? 5000);
+    p.ctx.logger.info({ signal, timeoutMs: p.ctx.config.SHUTDOWN_TIMEOUT_MS }, "shutting down");
+    setTimeout(() => {
+      p.ctx.logger.error({ graceMs }, "shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, graceMs).unref();
+    p.stop().then(
+      () => {
+        p.ctx.logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        p.ctx.logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+
+  startProcess(name, starters, opts).then(
+    (p) => {
+      running = p;
+      p.ctx.logger.info({ roles: p.roles.map((r) => r.name) }, `holdfast ${name} ready`);
+      process.send?.("ready");
+    },
+    (err: unknown) => {
+      // Logged plainly: the logger may not exist yet (a bad variable stops loadConfig).
+      console.error(`holdfast ${name} could not start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

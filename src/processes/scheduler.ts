@@ -1,0 +1,5 @@
+/** `npm run start:scheduler`: the scheduler; exactly one per deployment. */
+import { schedulerRole } from "./roles/scheduler";
+import { runProcess } from "./run";
+
+runProcess("scheduler", [schedulerRole]);

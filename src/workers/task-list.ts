@@ -1,0 +1,21 @@
+/**
+ * Every periodic task the scheduler process runs. To add one, write it as a
+ * ScheduledTask (src/workers/tasks.ts: a stable name, a period, and a run that
+ * is safe to repeat) and add ONE line to the list below.
+ */
+import { holdReaperTask } from "../jobs/tasks/hold-reaper";
+import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
+import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
+import { billingTasks } from "../billing/tasks";
+import type { ScheduledTask } from "./tasks";
+
+export function allTasks(): ScheduledTask[] {
+  return [
+    // Job pipeline safety nets.
+    outboxRelayTask(), // every 5 s: committed jobs that never reached Redis
+    reconcileQueueTask(), // every 60 s: live jobs Redis lost or finished without us
+    holdReaperTask(), // every 60 s: expired holds whose job is not live
+    // Billing (grant expiry, renewals, reminder mail …): one line per task here.
+    ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
+  ];
+}
