@@ -4,12 +4,27 @@
  */
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
+import { LocalDiskStorage } from "../files/storage";
+import { FileStore } from "../files/store";
 import { KindRegistry, type KindServices } from "./kind";
+import { aiKind } from "./kinds/ai/kind";
+import { fileKind } from "./kinds/file/kind";
+import { scriptKind } from "./kinds/script/kind";
+import { BUILTIN_SCRIPTS, ScriptRegistry } from "./kinds/script/registry";
 
-export function builtinKinds(_config: Config): KindRegistry {
-  return new KindRegistry();
+/** Largest file an operation may produce: a few times the upload limit (gunzip grows data). */
+export function maxOutputBytes(config: Config): number {
+  return config.MAX_UPLOAD_BYTES * 4;
 }
 
-export function builtinServices(_config: Config, _ds: DataSource): KindServices {
-  return {};
+export function builtinKinds(config: Config): KindRegistry {
+  return new KindRegistry()
+    .register(scriptKind(new ScriptRegistry(config.SCRIPTS_DIR, BUILTIN_SCRIPTS)))
+    .register(aiKind({ baseURL: config.AI_BASE_URL, apiKey: config.AI_API_KEY, model: config.AI_MODEL, timeoutMs: config.AI_TIMEOUT_MS }))
+    .register(fileKind({ maxOutputBytes: maxOutputBytes(config) }));
+}
+
+/** `files`: the file store (rows + blob storage) the file kind and the files routes share. */
+export function builtinServices(config: Config, ds: DataSource): KindServices {
+  return { files: new FileStore(ds, new LocalDiskStorage(config.STORAGE_DIR)) };
 }

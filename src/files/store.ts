@@ -1,0 +1,118 @@
+/**
+ * Files: rows in PostgreSQL, bytes in blob storage. The row is inserted only
+ * after the blob is committed, so a row always has its bytes; a failed write
+ * leaves neither. Files are private: every lookup is by (owner, id).
+ */
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { DataSource } from "typeorm";
+import { FileEntity, type StoredFile } from "../entities/file";
+import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
+import { derivedId, UUID_RE } from "../lib/ids";
+import { toInt } from "../ledger/types";
+import type { BlobStorage } from "./storage";
+import { writeBlob } from "./write-blob";
+
+/** A file as the API shows it. */
+export interface FileView {
+  id: string;
+  name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  source_job_id: string | null;
+  created_at: string;
+}
+
+export function toFileView(f: StoredFile): FileView {
+  return {
+    id: f.id,
+    name: f.name,
+    content_type: f.contentType,
+    size_bytes: toInt(f.sizeBytes),
+    sha256: f.sha256,
+    source_job_id: f.sourceJobId,
+    created_at: f.createdAt.toISOString(),
+  };
+}
+
+export interface NewFile {
+  userId: string;
+  name: string;
+  contentType: string;
+  source: Readable;
+  /** Refuse (BlobTooLarge) past this many bytes. */
+  maxBytes: number;
+  signal?: AbortSignal;
+  transforms?: NodeJS.ReadWriteStream[];
+}
+
+function storageKey(id: string): string {
+  return `files/${id.slice(0, 2)}/${id}`;
+}
+
+export class FileStore {
+  constructor(
+    readonly ds: DataSource,
+    readonly storage: BlobStorage,
+  ) {}
+
+  /** Store an upload: stream → blob (hashed, limited) → row. */
+  async create(f: NewFile): Promise<StoredFile> {
+    return this.save(randomUUID(), null, f);
+  }
+
+  /**
+   * Store a job's output. Its id derives from the job id, so a retried job
+   * replaces its earlier output instead of leaving a second file.
+   */
+  async createJobOutput(jobId: string, f: NewFile): Promise<StoredFile> {
+    return this.save(derivedId(jobId, "output"), jobId, f);
+  }
+
+  private async save(id: string, jobId: string | null, f: NewFile): Promise<StoredFile> {
+    const key = storageKey(id);
+    const blob = await writeBlob(this.storage, key, f.source, { maxBytes: f.maxBytes, signal: f.signal, transforms: f.transforms });
+    try {
+      await this.ds.query(
+        `INSERT INTO files (id, user_id, name, content_type, size_bytes, sha256, storage_key, source_job_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256, created_at = now()`,
+        [id, f.userId, f.name, f.contentType, blob.sizeBytes, blob.sha256, key, jobId],
+      );
+    } catch (err) {
+      // No row, so no blob either (a job output's blob may be the retry's: the retry rewrites it).
+      if (!jobId) await this.storage.remove(key).catch(() => undefined);
+      throw err;
+    }
+    return this.ds.getRepository(FileEntity).findOneByOrFail({ id });
+  }
+
+  /** The user's file, or null (also for another user's file: never reveal which). */
+  async findOwned(userId: string, id: string): Promise<StoredFile | null> {
+    if (!UUID_RE.test(id)) return null;
+    return this.ds.getRepository(FileEntity).findOneBy({ id, userId });
+  }
+
+  /** Stream a file's bytes; BlobMissing when storage lost them. */
+  open(file: StoredFile): Promise<Readable> {
+    return this.storage.createReader(file.storageKey);
+  }
+
+  async list(userId: string, q: { limit: number; cursor?: string }): Promise<Page<FileView>> {
+    const cursor = decodeCursor(q.cursor);
+    const params: unknown[] = [userId, q.limit + 1];
+    let where = "user_id = $1";
+    if (cursor) {
+      params.push(cursor.createdAt, cursor.id);
+      where += ` AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
+    }
+    const rows: { id: string; cursor_ts: string }[] = await this.ds.query(
+      `SELECT id, ${cursorTs("created_at")} AS cursor_ts FROM files WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      params,
+    );
+    const files = rows.length ? await this.ds.getRepository(FileEntity).findBy(rows.map((r) => ({ id: r.id }))) : [];
+    const byId = new Map(files.map((f) => [f.id, f]));
+    return toPage(rows, q.limit, (r) => ({ createdAt: r.cursor_ts, id: r.id }), (r) => toFileView(byId.get(r.id)!));
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Batches: many jobs admitted all or nothing. Every item is validated and
+ * priced first (400 listing every bad item, nothing held); then one
+ * transaction writes the batch, its jobs and their holds, with one check of
+ * the total (ledger_hold_many) — not affordable → 402 and nothing exists.
+ * After that each job is an ordinary job: it settles or refunds its own hold.
+ *
+ * One credit type per batch: a batch is one admission check on one account.
+ * Every built-in kind spends `standard`; a batch mixing types is a 400.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { AppContext } from "../context";
+import { type Batch, BatchEntity } from "../entities/batch";
+import { FINAL_STATUSES, JobEntity, type JobStatus } from "../entities/job";
+import type { User } from "../entities/user";
+import { AppError, InvalidRequest, NotFound } from "../errors";
+import { UUID_RE } from "../lib/ids";
+import * as ledger from "../ledger";
+import { toInt } from "../ledger/types";
+import { assertActive, claimIdempotencyKey, enqueue, holdExpiry, type Idempotency, price } from "./service";
+import { type JobView, toJobView } from "./view";
+
+/** Most jobs in one batch. */
+export const MAX_BATCH_JOBS = 100;
+
+export const batchBody = z
+  .object({
+    jobs: z
+      .array(z.object({ kind: z.string().min(1).max(100), input: z.unknown() }).strict())
+      .min(1, "a batch needs at least one job")
+      .max(MAX_BATCH_JOBS, `at most ${MAX_BATCH_JOBS} jobs per batch`),
+  })
+  .strict();
+export type BatchRequest = z.infer<typeof batchBody>;
+
+export interface BatchView {
+  id: string;
+  /** `active` while any job is queued or running, then `finished`. */
+  status: "active" | "finished";
+  credit_type: string;
+  /** Sums over the batch's jobs (same meaning as a job's credits). */
+  credits: { estimated: number; held: number; charged: number; refunded: number };
+  counts: Record<JobStatus, number>;
+  jobs: JobView[];
+  created_at: string;
+}
+
+type Priced = Awaited<ReturnType<typeof price>>;
+type Issue = { path: string; message: string };
+
+/** Issues of item i, every path under `jobs.<i>.` (estimators name paths from `input.`). */
+function itemIssues(err: InvalidRequest, i: number): Issue[] {
+  const prefix = `jobs.${i}`;
+  const raw = (err.details.issues as Issue[] | undefined) ?? [{ path: "", message: err.message }];
+  return raw.map((x) => ({ path: x.path.startsWith(`${prefix}.`) ? x.path : [prefix, x.path].filter(Boolean).join("."), message: x.message }));
+}
+
+async function priceAll(ctx: AppContext, user: User, req: BatchRequest): Promise<Priced[]> {
+  const priced: Priced[] = [];
+  const issues: Issue[] = [];
+  for (const [i, item] of req.jobs.entries()) {
+    try {
+      priced.push(await price(ctx, user.id, item.kind, item.input, ["jobs", i]));
+    } catch (err) {
+      if (!(err instanceof InvalidRequest)) throw err;
+      issues.push(...itemIssues(err, i));
+    }
+  }
+  if (issues.length) throw new InvalidRequest("Some jobs of the batch are not valid; nothing was submitted.", { issues });
+  const types = [...new Set(priced.map((p) => p.creditType))];
+  if (types.length > 1) {
+    throw new InvalidRequest(`A batch spends one credit type, but these jobs spend ${types.join(" and ")}; submit them as separate batches.`, {
+      issues: [{ path: "jobs", message: "mixed credit types" }],
+    });
+  }
+  return priced;
+}
+
+export async function createBatch(ctx: AppContext, user: User, req: BatchRequest, idem?: Idempotency): Promise<{ batch: BatchView; replayed: boolean }> {
+  assertActive(user);
+  const priced = await priceAll(ctx, user, req);
+  const batchId = randomUUID();
+  const creditType = priced[0]!.creditType;
+  const items = priced.map((p) => {
+    const attempts = p.kind.maxAttempts ?? ctx.config.JOB_ATTEMPTS;
+    return { id: randomUUID(), p, attempts, timeoutMs: p.kind.timeoutMs(p.input), expiresAt: holdExpiry(ctx, p.kind, p.input, attempts) };
+  });
+  const total = items.reduce((s, x) => s + x.p.estimate.credits, 0);
+  const expiresAt = new Date(Math.max(...items.map((x) => x.expiresAt.getTime())));
+
+  const replayOf = await ctx.ds.transaction(async (m) => {
+    if (idem) {
+      const prior = await claimIdempotencyKey(m, user.id, "batches", idem, batchId);
+      if (prior) return prior;
+    }
+    // Only while the account is active in the database (as submitJob): a pause committed
+    // after the request was authenticated still refuses the batch.
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO batches (id, user_id, credit_type, credits_estimated, job_ids)
+       SELECT $1, $2, $3, $4, $5::uuid[] WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
+       RETURNING id`,
+      [batchId, user.id, creditType, total, items.map((x) => x.id)],
+    );
+    if (inserted.length === 0) throw new AppError("account_paused", "Your credit service is paused; contact support.");
+    // Jobs before holds: hold_transfer_id's foreign key is checked at commit.
+    await m.query(
+      `INSERT INTO jobs (id, user_id, batch_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
+       SELECT t.id, $1, $2, t.kind, t.input, $3, t.credits, t.id, t.attempts, t.timeout_ms
+         FROM unnest($4::uuid[], $5::text[], $6::jsonb[], $7::bigint[], $8::int[], $9::int[])
+           AS t (id, kind, input, credits, attempts, timeout_ms)`,
+      [
+        user.id, batchId, creditType, items.map((x) => x.id), items.map((x) => x.p.kind.name),
+        items.map((x) => JSON.stringify(x.p.input)), items.map((x) => x.p.estimate.credits), items.map((x) => x.attempts),
+        items.map((x) => x.timeoutMs),
+      ],
+    );
+    // One check of the total: InsufficientCredits (402) rolls all of the above back.
+    await ledger.holdMany(m, {
+      userId: user.id, creditType, expiresAt, description: `Hold for batch ${batchId}`,
+      holds: items.map((x) => ({ id: x.id, amount: x.p.estimate.credits, jobId: x.id })),
+    });
+    return null;
+  });
+  if (replayOf) return { batch: await getBatchView(ctx, user, replayOf), replayed: true };
+
+  await enqueue(ctx, items.map((x) => ({ id: x.id, attempts: x.attempts })));
+  return { batch: await getBatchView(ctx, user, batchId), replayed: false };
+}
+
+export async function getBatchView(ctx: AppContext, user: User, id: string): Promise<BatchView> {
+  if (!UUID_RE.test(id)) throw new NotFound("Batch");
+  const batch: Batch | null = await ctx.ds.getRepository(BatchEntity).findOneBy({ id });
+  // Another user's batch is indistinguishable from a missing one.
+  if (!batch || (batch.userId !== user.id && user.role !== "admin")) throw new NotFound("Batch");
+  const rows = await ctx.ds.getRepository(JobEntity).findBy(batch.jobIds.map((jid) => ({ id: jid })));
+  const byId = new Map(rows.map((j) => [j.id, toJobView(j)]));
+  const jobs = batch.jobIds.map((jid) => byId.get(jid)!).filter(Boolean);
+  const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+  const credits = { estimated: 0, held: 0, charged: 0, refunded: 0 };
+  for (const j of jobs) {
+    counts[j.status]++;
+    credits.estimated += j.credits.estimated;
+    credits.held += j.credits.held;
+    credits.charged += j.credits.charged;
+    credits.refunded += j.credits.refunded;
+  }
+  return {
+    id: batch.id,
+    status: jobs.every((j) => FINAL_STATUSES.includes(j.status)) ? "finished" : "active",
+    credit_type: batch.creditType,
+    credits: { ...credits, estimated: toInt(batch.creditsEstimated) },
+    counts,
+    jobs,
+    created_at: batch.createdAt.toISOString(),
+  };
+}
