@@ -6,7 +6,17 @@ import { LedgerLotEntity } from "./ledger-lot";
 import { LedgerPendingEntity } from "./ledger-pending";
 import { LedgerTransferEntity } from "./ledger-transfer";
 import { UserEntity } from "./user";
+import { BatchEntity } from "./batch";
+import { FileEntity } from "./file";
+import { CheckoutEntity } from "./checkout";
+import { NotificationEntity } from "./notification";
+import { PackageEntity } from "./package";
+import { PromotionEntity } from "./promotion";
+import { StripeEventEntity } from "./stripe-event";
+import { SubscriptionEntity } from "./subscription";
 import { Foundation1764000000000 } from "./migrations/1764000000000-Foundation";
+import { Files1764000000200 } from "./migrations/1764000000200-Files";
+import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
 
 export const entities = [
   UserEntity,
@@ -16,14 +26,29 @@ export const entities = [
   LedgerPendingEntity,
   LedgerLotEntity,
   JobEntity,
+  FileEntity,
+  BatchEntity,
+  PackageEntity, PromotionEntity, CheckoutEntity, SubscriptionEntity, StripeEventEntity, NotificationEntity,
 ];
 
-export const migrations = [Foundation1764000000000];
+export const migrations = [
+  Foundation1764000000000,
+  Files1764000000200,
+  Billing1764000000300,
+];
 
 export * from "./api-key";
+export * from "./batch";
+export * from "./checkout";
+export * from "./file";
 export * from "./job";
 export * from "./ledger-account";
 export * from "./ledger-lot";
 export * from "./ledger-pending";
 export * from "./ledger-transfer";
 export * from "./user";
+export * from "./notification";
+export * from "./package";
+export * from "./promotion";
+export * from "./stripe-event";
+export * from "./subscription";

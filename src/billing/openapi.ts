@@ -1,0 +1,86 @@
+/**
+ * OpenAPI for the billing routes (src/api/routes/billing.ts and
+ * stripe-webhook.ts). Add `billingDocs` to `openApiContributors` in
+ * src/api/openapi.ts to publish it.
+ */
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { API_BASE, documentRoute } from "../api/openapi-kit";
+import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody } from "./schemas";
+
+const TAG = "Billing";
+const idempotency = z.object({
+  "Idempotency-Key": z.string().min(1).max(255).optional().meta({ description: "Retry-safe: the same key and body returns the first checkout; another body is 409." }),
+});
+
+export function billingDocs(registry: OpenAPIRegistry): void {
+  const doc = (d: Parameters<typeof documentRoute>[1]) => documentRoute(registry, d);
+  doc({
+    method: "get", path: `${API_BASE}/packages`, tags: [TAG], auth: "key", credits: 0, summary: "Plans",
+    description: "Starter, Professional and Enterprise: monthly price (`price` dollars, `price_cents`), credits per period, features, whether unused credits roll over, and the discount on credit purchases while subscribed.",
+    response: { status: 200, description: "`{ data: [package], next_cursor: null }`." }, errors: [],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/credits/purchase/validate`, tags: [TAG], auth: "key", credits: 0, summary: "Quote a credit purchase",
+    description: "The full price breakdown (base, bulk discount, subscriber discount, promotion, total in cents and dollars). Changes nothing.",
+    body: quoteBody, response: { status: 200, description: "The quote." }, errors: ["invalid_request"],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/credits/purchase`, tags: [TAG], auth: "key", credits: 0, summary: "Buy credits (Stripe Checkout)",
+    description: "Creates a Stripe Checkout Session for the quoted total and returns its `checkout_url`. Credits are added when Stripe reports the payment (webhook), as purchased credits that never expire.",
+    body: purchaseBody, headers: idempotency, response: { status: 201, description: "The checkout (200 when an Idempotency-Key replays)." },
+    errors: ["invalid_request", "account_paused", "idempotency_conflict", "unavailable"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/credits/purchases/:id`, tags: [TAG], auth: "key", credits: 0, summary: "A purchase's status",
+    response: { status: 200, description: "The checkout: open, complete or expired." }, errors: ["not_found"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/credits/low-credit-alert`, tags: [TAG], auth: "key", credits: 0, summary: "Your low-credit alert threshold",
+    response: { status: 200, description: "`{ threshold, default_threshold, effective_threshold }`." }, errors: [],
+  });
+  doc({
+    method: "put", path: `${API_BASE}/credits/low-credit-alert`, tags: [TAG], auth: "key", credits: 0, summary: "Set your low-credit alert threshold",
+    body: thresholdBody, response: { status: 200, description: "The new settings." }, errors: ["invalid_request"],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/subscriptions`, tags: [TAG], auth: "key", credits: 0, summary: "Subscribe, or change plan",
+    description: "Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now and adds the prorated difference in credits at once (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).",
+    body: subscribeBody, headers: idempotency, response: { status: 201, description: "The checkout, or (200) the changed subscription." },
+    errors: ["invalid_request", "account_paused", "invalid_state", "idempotency_conflict", "unavailable"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/subscriptions`, tags: [TAG], auth: "key", credits: 0, summary: "Your subscriptions",
+    response: { status: 200, description: "`{ data: [subscription], next_cursor: null }`, newest first." }, errors: [],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/subscriptions/:id/cancel`, tags: [TAG], auth: "key", credits: 0, summary: "Cancel at the period's end",
+    response: { status: 200, description: "The subscription (`cancel_at_period_end: true`)." }, errors: ["not_found", "invalid_state", "unavailable"],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/webhooks/stripe`, tags: [TAG], auth: "none", credits: 0, summary: "Stripe webhook",
+    description: "Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.",
+    response: { status: 200, description: "`{ received: true, id, duplicate }`." }, errors: ["invalid_request", "unavailable"],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/admin/users/:id/plan`, tags: [TAG], auth: "admin", credits: 0, summary: "Assign or change a user's plan without Stripe",
+    description: "For invoiced customers: the first period's credits are granted at once and the scheduler renews monthly. Upgrades add the prorated difference now; downgrades wait for the period's end.",
+    body: assignPlanBody, response: { status: 201, description: "`{ action, subscription }` (200 for a change)." }, errors: ["invalid_request", "not_found", "invalid_state"],
+  });
+  doc({
+    method: "delete", path: `${API_BASE}/admin/users/:id/plan`, tags: [TAG], auth: "admin", credits: 0, summary: "End a user's admin plan at the period's end",
+    response: { status: 200, description: "The subscription." }, errors: ["not_found", "invalid_state"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/admin/users/:id/subscription`, tags: [TAG], auth: "admin", credits: 0, summary: "A user's subscription state",
+    response: { status: 200, description: "`{ user_id, current, subscriptions }`." }, errors: ["invalid_request", "not_found"],
+  });
+  doc({
+    method: "post", path: `${API_BASE}/admin/promotions`, tags: [TAG], auth: "admin", credits: 0, summary: "Create a promotion code",
+    body: promotionBody, response: { status: 201, description: "The promotion." }, errors: ["invalid_request"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/admin/promotions`, tags: [TAG], auth: "admin", credits: 0, summary: "Promotion codes and their use",
+    response: { status: 200, description: "`{ data: [promotion], next_cursor: null }`." }, errors: [],
+  });
+}

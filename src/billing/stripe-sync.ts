@@ -1,0 +1,167 @@
+/**
+ * Local subscription state from Stripe's truth.
+ *
+ * Webhook events arrive late, twice and out of order, so an event about a
+ * subscription is only a hint: the subscription is re-read from Stripe and
+ * the local row made to match, under a per-subscription advisory lock taken
+ * BEFORE the read. Two workers handling two events for one subscription
+ * therefore serialise, and the later one reads the newer truth — an older
+ * snapshot can never overwrite a newer one.
+ *
+ * Credits: a period is granted for a PAID invoice only (invoice.paid, or the
+ * subscription's latest invoice found paid on any sync), once per period.
+ */
+import type { EntityManager } from "typeorm";
+import type { AppContext } from "../context";
+import type { SubscriptionStatus } from "../entities/subscription";
+import { UUID_RE } from "../lib/ids";
+import type { MailBatch } from "../mail/notifications";
+import { linkCustomer, userForCustomer } from "./customers";
+import { type PackageRow, packageForPrice } from "./packages";
+import { fromUnix, refId, type Stripe } from "./stripe-client";
+import { applyPlanChange, grantPeriod, type PlanChange, type SubscriptionRow } from "./subscriptions";
+
+export interface SyncResult {
+  outcome: string;
+  subscription: SubscriptionRow | null;
+  change?: PlanChange;
+}
+
+/** Serialise all work on one Stripe subscription for the rest of the transaction. */
+export async function lockStripeSubscription(m: EntityManager, stripeSubscriptionId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`stripe-subscription:${stripeSubscriptionId}`]);
+}
+
+function isMissing(err: unknown): boolean {
+  const e = err as { type?: string; code?: string; statusCode?: number };
+  return e?.type === "StripeInvalidRequestError" && (e.code === "resource_missing" || e.statusCode === 404);
+}
+
+interface Period {
+  start: Date;
+  end: Date;
+}
+
+/** The billing period; since API 2025-03-31 it lives on the subscription items. */
+function periodOf(s: Stripe.Subscription): Period {
+  const item = s.items.data[0];
+  // Older API versions kept it on the subscription itself; read either.
+  const legacy = s as unknown as { current_period_start?: number; current_period_end?: number };
+  const start = item?.current_period_start ?? legacy.current_period_start ?? s.start_date;
+  const end = item?.current_period_end ?? legacy.current_period_end ?? start + 30 * 86400;
+  return { start: fromUnix(start), end: fromUnix(end) };
+}
+
+async function priceToPackage(m: EntityManager, stripe: Stripe, price: string | Stripe.Price | null | undefined): Promise<PackageRow | null> {
+  const known = await packageForPrice(m, price);
+  if (known || !price) return known;
+  // A price this database did not create (e.g. made for an earlier install): its metadata names the package.
+  return packageForPrice(m, typeof price === "string" ? await stripe.prices.retrieve(price) : price);
+}
+
+async function userFor(m: EntityManager, s: Stripe.Subscription): Promise<string | null> {
+  const meta = s.metadata?.user_id;
+  if (meta && UUID_RE.test(meta)) {
+    const rows: unknown[] = await m.query(`SELECT 1 FROM users WHERE id = $1`, [meta]);
+    if (rows.length > 0) return meta;
+  }
+  const customer = refId(s.customer);
+  return customer ? userForCustomer(m, customer) : null;
+}
+
+/**
+ * Re-read one Stripe subscription and make the local row match; grant the
+ * latest invoice's period if it is paid. Caller's transaction; idempotent.
+ */
+export async function syncStripeSubscription(
+  ctx: AppContext, m: EntityManager, stripe: Stripe, stripeSubscriptionId: string, mail: MailBatch,
+): Promise<SyncResult> {
+  await lockStripeSubscription(m, stripeSubscriptionId);
+  let s: Stripe.Subscription;
+  try {
+    s = await stripe.subscriptions.retrieve(stripeSubscriptionId);
+  } catch (err) {
+    if (isMissing(err)) return { outcome: "subscription_missing_in_stripe", subscription: null };
+    throw err;
+  }
+  const pkg = await priceToPackage(m, stripe, s.items.data[0]?.price);
+  if (!pkg) return { outcome: "unknown_price", subscription: null };
+  const period = periodOf(s);
+  const status = s.status as SubscriptionStatus;
+  const customer = refId(s.customer);
+  const canceledAt = s.canceled_at ? fromUnix(s.canceled_at) : null;
+  const endedAt = s.ended_at ? fromUnix(s.ended_at) : null;
+
+  const found: SubscriptionRow[] = await m.query(`SELECT * FROM subscriptions WHERE stripe_subscription_id = $1 FOR UPDATE`, [s.id]);
+  let row = found[0] ?? null;
+  let outcome: string;
+  let change: PlanChange | undefined;
+  if (!row) {
+    const userId = await userFor(m, s);
+    if (!userId) return { outcome: "unknown_user", subscription: null };
+    if (customer) await linkCustomer(m, userId, customer);
+    const rows: SubscriptionRow[] = await m.query(
+      `INSERT INTO subscriptions (user_id, package_id, source, status, stripe_subscription_id, stripe_customer_id, current_period_start,
+                                  current_period_end, billing_anchor, cancel_at_period_end, canceled_at, ended_at)
+       VALUES ($1, $2, 'stripe', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+      [userId, pkg.id, status, s.id, customer, period.start, period.end, fromUnix(s.billing_cycle_anchor ?? s.start_date),
+        s.cancel_at_period_end, canceledAt, endedAt],
+    );
+    row = rows[0]!;
+    outcome = "created";
+  } else {
+    if (period.start > row.current_period_start) {
+      // A new period: the plan Stripe bills now is the plan (a scheduled downgrade lands here).
+      await m.query(
+        `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, current_period_start = $3, current_period_end = $4 WHERE id = $1`,
+        [row.id, pkg.id, period.start, period.end],
+      );
+      Object.assign(row, { package_id: pkg.id, pending_package_id: null, current_period_start: period.start, current_period_end: period.end });
+    } else if (period.start.getTime() === row.current_period_start.getTime()) {
+      change = await applyPlanChange(ctx, m, row, pkg, ctx.clock.now(), mail);
+    }
+    await m.query(
+      `UPDATE subscriptions SET status = $2, cancel_at_period_end = $3, canceled_at = $4, ended_at = $5, stripe_customer_id = coalesce(stripe_customer_id, $6),
+              updated_at = now() WHERE id = $1`,
+      [row.id, status, s.cancel_at_period_end, canceledAt, endedAt, customer],
+    );
+    Object.assign(row, { status, cancel_at_period_end: s.cancel_at_period_end, canceled_at: canceledAt, ended_at: endedAt });
+    outcome = "updated";
+  }
+
+  const latest = s.latest_invoice;
+  if (latest) {
+    const invoice = typeof latest === "string" ? await stripe.invoices.retrieve(latest) : latest;
+    const r = await applyPaidInvoice(ctx, m, stripe, invoice, row, mail);
+    if (r === "granted") outcome += "+granted";
+  }
+  return { outcome, subscription: row, change };
+}
+
+/** The subscription an invoice belongs to (parent.subscription_details since API 2025-03-31). */
+export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
+  const fromParent = refId(invoice.parent?.subscription_details?.subscription ?? null);
+  return fromParent ?? refId((invoice as unknown as { subscription?: string | null }).subscription ?? null);
+}
+
+/**
+ * Grant the period a paid subscription invoice pays for (caller holds the
+ * subscription's lock). Only the invoices that open a period count: the first
+ * (subscription_create) and each renewal (subscription_cycle). Proration
+ * invoices of upgrades are covered by applyPlanChange.
+ */
+export async function applyPaidInvoice(
+  ctx: AppContext, m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice, sub: SubscriptionRow, mail: MailBatch,
+): Promise<string> {
+  if (invoice.status !== "paid") return `invoice_${invoice.status ?? "unknown"}`;
+  if (invoice.billing_reason !== "subscription_create" && invoice.billing_reason !== "subscription_cycle") return "not_a_period_invoice";
+  const line = invoice.lines.data.find((l) => l.parent?.type === "subscription_item_details" && !l.parent.subscription_item_details?.proration)
+    ?? invoice.lines.data[0];
+  if (!line) return "invoice_without_lines";
+  const price = line.pricing?.price_details?.price ?? (line as unknown as { price?: Stripe.Price | null }).price ?? null;
+  const pkg = await priceToPackage(m, stripe, price);
+  if (!pkg) return "unknown_price";
+  return grantPeriod(ctx, m, sub, pkg, {
+    start: fromUnix(line.period.start), end: fromUnix(line.period.end), invoiceId: invoice.id, amountCents: invoice.amount_paid, reason: "paid",
+  }, mail);
+}

@@ -1,0 +1,77 @@
+/**
+ * A billing test bed: the real platform (API, job worker) plus the
+ * stripe-events and mail workers, a fake Stripe on loopback, a real SMTP
+ * server on loopback, and a manual clock.
+ */
+import { startStripeEventWorker, type StripeEventWorker } from "../../src/billing/webhook-worker";
+import { ManualClock } from "../../src/clock";
+import * as ledger from "../../src/ledger";
+import { type MailWorker, startMailWorker } from "../../src/mail/worker";
+import { FakeStripe } from "../helpers/fake-stripe";
+import { testKinds } from "../helpers/kinds";
+import { type Platform, startPlatform, waitFor } from "../helpers/platform";
+import { SmtpSink } from "../helpers/smtp-sink";
+import type Stripe from "stripe";
+
+export interface BillingBed {
+  p: Platform;
+  stripe: FakeStripe;
+  smtp: SmtpSink;
+  clock: ManualClock;
+  events: StripeEventWorker;
+  mail: MailWorker;
+  /** Deliver signed events to the webhook, in order, and wait until each is processed. */
+  send(...events: Stripe.Event[]): Promise<void>;
+  balance(userId: string): Promise<ledger.Balances>;
+  /** Rows of a query against the platform's database. */
+  q<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function startBillingBed(opts: { stripe?: boolean; env?: Record<string, string>; clock?: Date } = {}): Promise<BillingBed> {
+  const stripe = await FakeStripe.start();
+  const smtp = await SmtpSink.start();
+  const clock = new ManualClock(opts.clock ?? new Date());
+  const p = await startPlatform({
+    kinds: testKinds(),
+    clock,
+    env: { ...(opts.stripe === false ? {} : stripe.env()), SMTP_URL: smtp.url, MAIL_FROM: "Holdfast <billing@holdfast.test>", ...opts.env },
+  });
+  const events = startStripeEventWorker(p.ctx);
+  const mail = startMailWorker(p.ctx);
+  const q = <T>(sql: string, params: unknown[] = []) => p.ctx.ds.query(sql, params) as Promise<T[]>;
+  return {
+    p, stripe, smtp, clock, events, mail, q,
+    async send(...evs) {
+      for (const e of evs) {
+        const r = await stripe.deliver(p.url, e);
+        if (r.status !== 200) throw new Error(`webhook answered ${r.status}: ${JSON.stringify(r.body)}`);
+        await waitFor(async () => {
+          const rows = await q<{ processed_at: Date | null; last_error: string | null }>(`SELECT processed_at, last_error FROM stripe_events WHERE id = $1`, [e.id]);
+          return rows[0]?.processed_at ? true : null;
+        }, { what: `event ${e.type} ${e.id} processed` });
+      }
+    },
+    balance: (userId) => ledger.balances(p.ctx.ds.manager, userId),
+    async close() {
+      await events.close(5000);
+      await mail.close(5000);
+      await p.ctx.queues.stripeEvents.obliterate({ force: true }).catch(() => undefined);
+      await p.ctx.queues.mail.obliterate({ force: true }).catch(() => undefined);
+      await p.close();
+      await stripe.close();
+      await smtp.close();
+    },
+  };
+}
+
+/** The user's email address. */
+export async function emailOf(bed: BillingBed, userId: string): Promise<string> {
+  const rows = await bed.q<{ email: string }>(`SELECT email FROM users WHERE id = $1`, [userId]);
+  return rows[0]!.email;
+}
+
+/** Wait until `n` emails of `kind` reached the SMTP sink for this address. */
+export async function waitForMail(bed: BillingBed, to: string, kind: string, n = 1) {
+  return waitFor(async () => (bed.smtp.to(to, kind).length >= n ? bed.smtp.to(to, kind) : null), { what: `${n} ${kind} email(s) to ${to}` });
+}
