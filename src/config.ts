@@ -54,6 +54,8 @@ export const configSchema = z.object({
   AI_BASE_URL: optionalString,
   AI_API_KEY: optionalString,
   AI_MODEL: z.string().default("gpt-4o-mini"),
+  /** Hard limit of one ai job attempt in ms, streaming included (default 120000); past it the job is refunded. */
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
 
   /** Folder for uploaded and produced files (default ./storage). */
   STORAGE_DIR: z.string().default("storage"),

@@ -4,9 +4,28 @@
  */
 import type { Router } from "express";
 import type { AppContext } from "../context";
+import { adminRouter } from "./routes/admin";
+import { batchesRouter } from "./routes/batches";
+import { eventsRouter } from "./routes/events";
+import { filesRouter } from "./routes/files";
+import { pricingRouter } from "./routes/pricing";
+import { creditsRouter } from "./routes/credits";
+import { billingRouter } from "./routes/billing";
+import { stripeWebhookRouter } from "./routes/stripe-webhook";
 
 /** Mounted after authentication. */
-export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [];
+export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
+  creditsRouter,
+  adminRouter,
+  batchesRouter,
+  eventsRouter,
+  pricingRouter,
+  billingRouter,
+];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */
-export const publicRouters: ((ctx: AppContext) => Router)[] = [];
+export const publicRouters: ((ctx: AppContext) => Router)[] = [
+  // Authenticates per route; before the JSON parser so uploads stream untouched.
+  filesRouter,
+  stripeWebhookRouter, // raw body: the Stripe signature covers the exact bytes
+];
