@@ -15,6 +15,7 @@ import { InsufficientCredits } from "../../src/errors";
 import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { behindLock } from "../helpers/barrier";
 
 const HOLDS = 200;
 const BALANCE = 50;
@@ -45,34 +46,6 @@ async function funded(amount: number): Promise<{ userId: string; accountId: stri
   return { userId: user.id, accountId: g.accountId };
 }
 
-async function waitForLockWaiters(n: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const [{ waiting }] = (await m.query(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    )) as [{ waiting: number }];
-    if (waiting >= n) return;
-    if (Date.now() > deadline) throw new Error(`only ${waiting} of ${n} calls ended up waiting on the barrier lock`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Lock a row, start `calls`, wait until all are blocked behind it, release, collect. */
-async function behindLock<T>(lockSql: string, params: unknown[], calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
-  const blocker = db.ds.createQueryRunner();
-  await blocker.connect();
-  try {
-    await blocker.startTransaction();
-    await blocker.query(lockSql, params);
-    const settled = Promise.allSettled(calls.map((c) => c()));
-    await waitForLockWaiters(calls.length);
-    await blocker.commitTransaction();
-    return await settled;
-  } finally {
-    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker.release();
-  }
-}
 
 function checkHoldRace(results: PromiseSettledResult<{ status: string }>[]): void {
   const created = results.filter((r) => r.status === "fulfilled" && r.value.status === "created");
@@ -96,7 +69,7 @@ async function accountState(userId: string, accountId: string): Promise<unknown>
 describe(`${HOLDS} holds of 1 credit against a balance of ${BALANCE}, each on its own connection`, () => {
   it("behind a lock barrier: exactly 50 succeed, 150 are refused with required 1 / available 0", async () => {
     const { userId, accountId } = await funded(BALANCE);
-    const results = await behindLock(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [accountId],
+    const results = await behindLock(db.ds, `SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [accountId],
       conns.map((c) => () => ledger.holdOnAccount(c.manager, { id: randomUUID(), accountId, amount: 1, creditType: "standard" })));
     checkHoldRace(results);
     expect(await accountState(userId, accountId)).toMatchObject({ available: 0, held: BALANCE, posted: BALANCE, holdTransfers: BALANCE });
@@ -140,7 +113,7 @@ async function race(rival: Settle, rivalState: "voided" | "expired" | "posted"):
     const calls = [() => doPost(a, pendingId, postAmount), () => rival(b, pendingId, rivalAmount)];
     if (round % 4 >= 2) calls.reverse();
     const settled = round % 2 === 0
-      ? await behindLock(`SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`, [pendingId], calls)
+      ? await behindLock(db.ds, `SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`, [pendingId], calls)
       : await Promise.allSettled(calls.map((c) => c()));
     const [p, r] = (round % 4 >= 2 ? settled.reverse() : settled).map((s) => {
       if (s.status === "rejected") throw s.reason;

@@ -16,6 +16,7 @@ import { InsufficientCredits, LedgerConflict } from "../../src/errors";
 import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { behindLock } from "../helpers/barrier";
 
 const N = 20;
 
@@ -50,34 +51,6 @@ async function transferRows(where: string, param: string): Promise<{ kind: strin
   return rows.map((r) => ({ kind: r.kind, amount: Number(r.amount) }));
 }
 
-async function waitForLockWaiters(n: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const [{ waiting }] = (await m.query(
-      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    )) as [{ waiting: number }];
-    if (waiting >= n) return;
-    if (Date.now() > deadline) throw new Error(`only ${waiting} of ${n} calls ended up waiting on the barrier lock`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Lock a row, start `calls`, wait until all are blocked behind it, release, collect. */
-async function behindLock<T>(lockSql: string, params: unknown[], calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
-  const blocker = db.ds.createQueryRunner();
-  await blocker.connect();
-  try {
-    await blocker.startTransaction();
-    await blocker.query(lockSql, params);
-    const settled = Promise.allSettled(calls.map((c) => c()));
-    await waitForLockWaiters(calls.length);
-    await blocker.commitTransaction();
-    return await settled;
-  } finally {
-    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
-    await blocker.release();
-  }
-}
 
 const LOCK_ACCOUNT = `SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`;
 const LOCK_PENDING = `SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`;
@@ -168,7 +141,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
   it("hold", async () => {
     const { userId, accountId } = await funded(100);
     const id = randomUUID();
-    const results = await behindLock(LOCK_ACCOUNT, [accountId],
+    const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
       conns.map((c) => () => ledger.holdOnAccount(c.manager, { id, accountId, amount: 30, creditType: "standard" })));
     expect(statuses(results)).toEqual(oneCreated);
     expect(await transferRows("id", id)).toEqual([{ kind: "pending", amount: 30 }]);
@@ -178,7 +151,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
   it("grant", async () => {
     const { userId, accountId } = await funded(5);
     const id = randomUUID();
-    const results = await behindLock(LOCK_ACCOUNT, [accountId],
+    const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
       conns.map((c) => () => ledger.grant(c.manager, { id, userId, amount: 60, category: "subscription" })));
     expect(statuses(results)).toEqual(oneCreated);
     const lotIds = new Set(results.map((r) => (r.status === "fulfilled" ? r.value.lotId : null)));
@@ -192,7 +165,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
     const holdId = randomUUID();
     await ledger.hold(m, { id: holdId, userId, amount: 50 });
     const id = randomUUID();
-    const results = await behindLock(LOCK_PENDING, [holdId],
+    const results = await behindLock(db.ds, LOCK_PENDING, [holdId],
       conns.map((c) => () => ledger.post(c.manager, { id, pendingId: holdId, amount: 35 })));
     expect(statuses(results)).toEqual(oneCreated);
     for (const r of results) expect(r).toMatchObject({ value: { posted: 35, released: 15 } });
@@ -205,7 +178,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
     const holdId = randomUUID();
     await ledger.hold(m, { id: holdId, userId, amount: 50 });
     const id = randomUUID();
-    const results = await behindLock(LOCK_PENDING, [holdId],
+    const results = await behindLock(db.ds, LOCK_PENDING, [holdId],
       conns.map((c) => () => ledger.voidHold(c.manager, { id, pendingId: holdId })));
     expect(statuses(results)).toEqual(oneCreated);
     expect(await transferRows("pending_id", holdId)).toEqual([{ kind: "void", amount: 50 }]);
@@ -215,7 +188,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
   it("admin removal", async () => {
     const { userId, accountId } = await funded(100);
     const id = randomUUID();
-    const results = await behindLock(LOCK_ACCOUNT, [accountId],
+    const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
       conns.map((c) => () => ledger.adjust(c.manager, { id, userId, amount: -45, description: "chargeback" })));
     expect(statuses(results)).toEqual(oneCreated);
     expect(await transferRows("id", id)).toEqual([{ kind: "plain", amount: 45 }]);
@@ -225,7 +198,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
   it("one id, two different holds at once: one wins, its twins see `exists`, the others LedgerConflict", async () => {
     const { userId, accountId } = await funded(100);
     const id = randomUUID();
-    const results = await behindLock(LOCK_ACCOUNT, [accountId],
+    const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
       conns.map((c, i) => () => ledger.holdOnAccount(c.manager, { id, accountId, amount: i % 2 === 0 ? 5 : 6, creditType: "standard" })));
     const [row] = await transferRows("id", id);
     expect(row).toBeDefined();
