@@ -26,6 +26,13 @@ export const configSchema = z.object({
   ADMIN_API_KEY: optionalString,
   /** Requests per minute per API key on credit-consuming routes (default 600; 0 = off). */
   RATE_LIMIT_PER_MINUTE: int(600),
+  /**
+   * How long (ms) an API process may keep answering for a key from memory
+   * (default 2000; 0 = look up every request). A key revoked, or a role
+   * changed, by another process takes effect within this time; a pause is
+   * always checked in the database where it matters (see src/users/key-cache.ts).
+   */
+  AUTH_CACHE_TTL_MS: int(2000),
   /** Largest JSON body in bytes (default 1 MiB). */
   JSON_BODY_LIMIT_BYTES: int(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

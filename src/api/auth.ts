@@ -7,21 +7,26 @@ import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
-import { findUserByApiKey } from "../users/users";
+import { apiKeyCache } from "../users/key-cache";
+import { findUserByKeyHash } from "../users/users";
 
 const USER = Symbol("holdfast.user");
 const KEY_HASH = Symbol("holdfast.keyHash");
 type WithUser = Request & { [USER]?: User; [KEY_HASH]?: string };
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function authenticate(ctx: AppContext): RequestHandler {
+  const cache = apiKeyCache(ctx);
   return async (req, _res, next) => {
     const header = req.get("authorization") ?? "";
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const m = BEARER.exec(header);
     if (!m) throw new AppError("unauthenticated", "Send your API key as `Authorization: Bearer <key>`.");
-    const user = await findUserByApiKey(ctx.ds.manager, m[1]!);
+    const keyHash = hashApiKey(m[1]!);
+    // From memory for up to AUTH_CACHE_TTL_MS (see src/users/key-cache.ts for what that allows).
+    const user = await cache.get(keyHash, () => findUserByKeyHash(ctx.ds, keyHash));
     if (!user) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
     (req as WithUser)[USER] = user;
-    (req as WithUser)[KEY_HASH] = hashApiKey(m[1]!);
+    (req as WithUser)[KEY_HASH] = keyHash;
     next();
   };
 }

@@ -8,6 +8,7 @@ import type { CreditStatus, Role, User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
+import { apiKeyCache } from "../users/key-cache";
 import { issueApiKey } from "../users/users";
 import { requireUser } from "./account";
 
@@ -99,6 +100,8 @@ export async function setCreditStatus(ctx: AppContext, userId: string, status: C
     [userId, status],
   );
   if (!rows[0]) throw new NotFound("User");
+  // Keys answered from memory would show the old status (e.g. in /credits/balance) until their TTL.
+  apiKeyCache(ctx).clear();
   ctx.logger.info({ userId, status }, "credit service status set");
   return toView(rows[0]);
 }

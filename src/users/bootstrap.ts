@@ -10,6 +10,7 @@
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { hashApiKey } from "./api-keys";
+import { apiKeyCache } from "./key-cache";
 import { ensureUserWithKey } from "./users";
 
 export const BOOTSTRAP_ADMIN_EMAIL = "admin@holdfast.local";
@@ -41,6 +42,8 @@ export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds"
     );
     return admin;
   });
+  // A rotation revokes the old key and may change the role: keys answered from memory must not outlive it.
+  apiKeyCache(ctx).clear();
   ctx.logger.info({ userId: user.id, email: BOOTSTRAP_ADMIN_EMAIL }, "bootstrap admin ready");
   return user;
 }
