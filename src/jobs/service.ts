@@ -159,10 +159,8 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
       timeoutMs: p.kind.timeoutMs(p.input), expiresAt,
     });
   } else replayOf = await ctx.ds.transaction(async (m) => {
-    if (idem) {
-      const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, jobId);
-      if (prior) return prior;
-    }
+    const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, jobId);
+    if (prior) return prior;
     // Inserted only while the account is active in the database (not just when the request was
     // authenticated), so a pause committed before this statement refuses the job. RETURNING the
     // row's own created_at keeps this reply and every later read (or replay) of the job equal.
