@@ -173,7 +173,7 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
     if (!inserted[0]) throw accountPaused();
     createdAt = inserted[0].created_at;
     await ledger.holdOnAccount(m, {
-      id: jobId, accountId: await accountIdFor(ctx, m, user.id, p.creditType), creditType: p.creditType,
+      id: jobId, accountId: await accountIdFor(m, user.id, p.creditType), creditType: p.creditType,
       amount: credits, expiresAt, jobId, description: `Hold for ${req.kind} job`,
     });
     return null;
@@ -205,7 +205,7 @@ async function insertJobWithHold(
   ctx: AppContext,
   j: { id: string; userId: string; kind: string; input: unknown; creditType: string; credits: number; attempts: number; timeoutMs: number; expiresAt: Date },
 ): Promise<Date> {
-  const accountId = await accountIdFor(ctx, ctx.ds.manager, j.userId, j.creditType);
+  const accountId = await accountIdFor(ctx.ds.manager, j.userId, j.creditType);
   let rows: { created_at: Date; hold_status: string }[];
   try {
     rows = await accountTurns.run(accountId, () => preparedRows(
@@ -241,9 +241,10 @@ async function insertJobWithHold(
 // Holds on one account from this process reach the database one at a time (see Turns).
 const accountTurns = new Turns();
 
-// Account ids never change once created; caching them saves a round trip on the hot path.
+// Account ids never change once created; caching them saves a round trip on
+// the hot path. Keyed by user id (a UUID), so one cache serves every context.
 const accountIds = new Map<string, string>();
-export async function accountIdFor(_ctx: AppContext, m: EntityManager, userId: string, creditType: string): Promise<string> {
+async function accountIdFor(m: EntityManager, userId: string, creditType: string): Promise<string> {
   const k = `${userId}:${creditType}`;
   const cached = accountIds.get(k);
   if (cached) return cached;

@@ -88,11 +88,6 @@ export async function finishJob(ds: DataSource, f: FinishJob): Promise<Job | nul
   return (await settleJob(ds, f)) ? ds.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;
 }
 
-/** finishJob inside the caller's transaction. */
-export async function finishJobIn(m: EntityManager, f: FinishJob): Promise<Job | null> {
-  return (await settleJob(m, f)) ? m.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;
-}
-
 function describe(f: FinishJob): string {
   if (f.status === "succeeded") return "Job succeeded";
   if (f.status === "canceled") return "Job cancelled";
