@@ -17,6 +17,7 @@ import { SubscriptionEntity } from "./subscription";
 import { Foundation1764000000000 } from "./migrations/1764000000000-Foundation";
 import { Files1764000000200 } from "./migrations/1764000000200-Files";
 import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
+import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFastPath";
 
 export const entities = [
   UserEntity,
@@ -35,6 +36,7 @@ export const migrations = [
   Foundation1764000000000,
   Files1764000000200,
   Billing1764000000300,
+  LedgerFastPath1764000000400,
 ];
 
 export * from "./api-key";

@@ -56,8 +56,8 @@ export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Pr
     m,
     "holdfast_settle_job",
     `WITH j AS (
-       UPDATE jobs SET status = $2, result = $3, error_type = $4, error_message = $5, finished_at = now(), updated_at = now(),
-              progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END,
+       UPDATE jobs SET status = $2::text, result = $3, error_type = $4::text, error_message = $5, finished_at = now(), updated_at = now(),
+              progress = CASE WHEN $2::text = 'succeeded' THEN 100 ELSE progress END,
               credits_charged = least(greatest($8::bigint, 0), credits_estimated),
               credits_refunded = credits_estimated - least(greatest($8::bigint, 0), credits_estimated)
         WHERE id = $1 AND status = ANY ($6) AND ($7::int IS NULL OR attempt = $7)

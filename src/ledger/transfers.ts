@@ -7,8 +7,12 @@
 import type { EntityManager } from "typeorm";
 import type { LotCategory } from "../entities/ledger-lot";
 import { InsufficientCredits, LedgerConflict } from "../errors";
+import { preparedRows } from "../db/prepared";
 import { userAccountId } from "./accounts";
 import { type Applied, assertCredits, DEFAULT_CREDIT_TYPE, type GrantType, LOT_PRIORITY, toInt } from "./types";
+
+/** SQLSTATE ledger_settle raises when the settlement id already names another transfer. */
+const ID_IN_USE = "HF409";
 
 export class LedgerError extends Error {
   constructor(message: string, readonly status: string) {
@@ -78,7 +82,9 @@ export async function holdOnAccount(
   m: EntityManager,
   h: Omit<HoldInput, "userId"> & { accountId: string; creditType: string },
 ): Promise<{ status: Applied; accountId: string }> {
-  const rows: { status: string; available: string | null }[] = await m.query(
+  const rows = await preparedRows<{ status: string; available: string | null }>(
+    m,
+    "holdfast_ledger_hold",
     `SELECT * FROM ledger_hold($1, $2, $3, $4, $5, $6)`,
     [h.id, h.accountId, h.amount, h.expiresAt ?? null, h.jobId ?? null, h.description ?? null],
   );
@@ -139,10 +145,19 @@ async function settle(
   voidState: "voided" | "expired",
   description: string | null,
 ): Promise<SettleResult> {
-  const rows: { status: string; posted: string; released: string }[] = await m.query(
-    `SELECT * FROM ledger_settle($1, $2, $3, $4, $5, $6)`,
-    [id, pendingId, amount, releaseType, voidState, description],
-  );
+  let rows: { status: string; posted: string; released: string }[];
+  try {
+    rows = await preparedRows(
+      m,
+      "holdfast_ledger_settle",
+      `SELECT * FROM ledger_settle($1, $2, $3, $4, $5, $6)`,
+      [id, pendingId, amount, releaseType, voidState, description],
+    );
+  } catch (err) {
+    // ledger_settle raises this (undoing the whole call) when `id` already names another transfer.
+    if ((err as { code?: string }).code === ID_IN_USE) throw new LedgerConflict(id);
+    throw err;
+  }
   const r = rows[0]!;
   if (r.status === "conflict") throw new LedgerConflict(id);
   if (r.status === "not_found") throw new LedgerError(`no pending transfer ${pendingId}`, r.status);

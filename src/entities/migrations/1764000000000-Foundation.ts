@@ -196,7 +196,8 @@ DROP FUNCTION IF EXISTS ledger_derived_id, ledger_system_account, ledger_user_ac
   }
 }
 
-const LEDGER_FUNCTIONS = String.raw`
+/** The ledger's functions as this migration created them (a later migration's down() restores them). */
+export const LEDGER_FUNCTIONS = String.raw`
 -- A deterministic id for a transfer derived from another (the released
 -- remainder of a post, the n-th expiry of a lot): retries produce the same id.
 CREATE FUNCTION ledger_derived_id(p_base uuid, p_suffix text) RETURNS uuid
