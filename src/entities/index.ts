@@ -18,6 +18,7 @@ import { Foundation1764000000000 } from "./migrations/1764000000000-Foundation";
 import { Files1764000000200 } from "./migrations/1764000000200-Files";
 import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
 import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFastPath";
+import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHolds";
 
 export const entities = [
   UserEntity,
@@ -37,6 +38,7 @@ export const migrations = [
   Files1764000000200,
   Billing1764000000300,
   LedgerFastPath1764000000400,
+  BatchedHolds1764000000500,
 ];
 
 export * from "./api-key";

@@ -22,8 +22,29 @@ export function cancelChannel(prefix: string): string {
   return `${prefix}:job-cancel`;
 }
 
+/**
+ * Events published in one turn of the event loop leave in one pipeline (one
+ * write to Redis for many jobs' events, in order) rather than one command each.
+ */
 export function publishJobEvent(redis: Redis, prefix: string, e: Omit<JobEvent, "at">): void {
-  redis.publish(jobChannel(prefix, e.job_id), JSON.stringify({ ...e, at: new Date().toISOString() })).catch(() => {
+  let batch = outgoing.get(redis);
+  if (!batch) {
+    batch = [];
+    outgoing.set(redis, batch);
+    setImmediate(() => flushEvents(redis));
+  }
+  batch.push([jobChannel(prefix, e.job_id), JSON.stringify({ ...e, at: new Date().toISOString() })]);
+}
+
+const outgoing = new Map<Redis, [string, string][]>();
+
+function flushEvents(redis: Redis): void {
+  const batch = outgoing.get(redis) ?? [];
+  outgoing.delete(redis);
+  if (batch.length === 0) return;
+  const p = redis.pipeline();
+  for (const [channel, message] of batch) p.publish(channel, message);
+  p.exec().catch(() => {
     // Watchers fall back to the job row; a lost event is not a lost job.
   });
 }

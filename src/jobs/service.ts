@@ -8,9 +8,9 @@ import { z } from "zod";
 import type { AppContext } from "../context";
 import { FINAL_STATUSES, type Job, JobEntity, type JobStatus } from "../entities/job";
 import type { User } from "../entities/user";
-import { AppError, InsufficientCredits, InvalidRequest, InvalidState, NotFound } from "../errors";
+import { AppError, InvalidRequest, InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
-import { Turns } from "../lib/turns";
+import { Batcher } from "../lib/batcher";
 import { preparedRows } from "../db/prepared";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import * as ledger from "../ledger";
@@ -180,7 +180,8 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
   });
   if (replayOf) return { job: await getJobView(ctx, user, replayOf), replayed: true };
 
-  await enqueue(ctx, [{ id: jobId, attempts }]);
+  // An unkeyed submission was enqueued with its batch; a keyed one is enqueued here.
+  if (idem) await enqueue(ctx, [{ id: jobId, attempts }]);
   const job: Job = {
     id: jobId, userId: user.id, batchId: null, kind: req.kind, status: "queued", progress: 0, input: p.input,
     creditType: p.creditType, creditsEstimated: String(credits), holdTransferId: jobId, creditsCharged: "0", creditsRefunded: "0",
@@ -191,55 +192,67 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
 }
 
 /**
- * Admission without an Idempotency-Key as ONE autocommitted statement: the job
- * row (only while the account is active, as in the transaction above) and its
- * hold. Every hold and settlement of a user queues on that user's account row
- * lock; here it is held only for the server-side work and the commit, never
- * across a client round trip (BEGIN / INSERT / hold / COMMIT kept it locked
- * while the API sent COMMIT: measured ~2x fewer admissions per second on one
- * hot account under concurrency).
- * A refused hold (not enough credits) deletes its own transfer, so the job
- * row's deferred foreign key to it fails the commit and the job row goes too.
+ * Admission without an Idempotency-Key. Submissions for one account that
+ * arrive while an earlier one is being written are batched (see Batcher):
+ * ONE autocommitted statement writes the batch's holds — each admitted or
+ * refused on its own, in arrival order, as if sent one by one — and the job
+ * rows of the admitted ones, only while the account is active in the database
+ * (not just when the request was authenticated), so a pause committed before
+ * the statement refuses them all. Every hold and settlement of a user queues
+ * on that user's account row lock; here it is taken once per batch and held
+ * only for the server-side work and the commit. Then one queue call hands the
+ * batch's jobs to BullMQ.
  */
-async function insertJobWithHold(
-  ctx: AppContext,
-  j: { id: string; userId: string; kind: string; input: unknown; creditType: string; credits: number; attempts: number; timeoutMs: number; expiresAt: Date },
-): Promise<Date> {
+async function insertJobWithHold(ctx: AppContext, j: NewJob): Promise<Date> {
   const accountId = await accountIdFor(ctx.ds.manager, j.userId, j.creditType);
-  let rows: { created_at: Date; hold_status: string }[];
-  try {
-    rows = await accountTurns.run(accountId, () => preparedRows(
-      ctx.ds,
-      "holdfast_submit_job",
-      `WITH j AS (
-         INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
-         SELECT $1, $2, $3, $4, $5, $6, $1, $7, $8 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
-         RETURNING created_at
-       )
-       SELECT j.created_at, h.status AS hold_status FROM j CROSS JOIN LATERAL ledger_hold($1, $9, $6, $10, $1, $11) AS h`,
-      [j.id, j.userId, j.kind, JSON.stringify(j.input), j.creditType, j.credits, j.attempts, j.timeoutMs, accountId, j.expiresAt,
-        `Hold for ${j.kind} job`],
-    ));
-  } catch (err) {
-    if ((err as { constraint?: string }).constraint !== "jobs_hold_transfer_id_fkey") throw err;
-    const b = await ledger.balances(ctx.ds.manager, j.userId, j.creditType);
-    // Enough credits after all: not a refused hold (e.g. a schema without the deferred key); say what happened.
-    if (b.available >= j.credits) throw err;
-    throw new InsufficientCredits(j.credits, b.available, j.creditType);
-  }
-  if (!rows[0]) throw accountPaused();
-  if (rows[0].hold_status !== "created") {
-    // Only reachable if the deferred key above were ever dropped: never keep a job without its hold.
-    await ctx.ds.query(`DELETE FROM jobs WHERE id = $1 AND status = 'queued' AND attempt = 0`, [j.id]);
-    ctx.logger.error({ jobId: j.id, hold: rows[0].hold_status }, "job row committed without its hold; removed it");
-    const b = await ledger.balances(ctx.ds.manager, j.userId, j.creditType);
-    throw new InsufficientCredits(j.credits, b.available, j.creditType);
-  }
-  return rows[0].created_at;
+  return submitBatcher.run(accountId, { ctx, job: j });
 }
 
-// Holds on one account from this process reach the database one at a time (see Turns).
-const accountTurns = new Turns();
+interface NewJob {
+  id: string;
+  userId: string;
+  kind: string;
+  input: unknown;
+  creditType: string;
+  credits: number;
+  attempts: number;
+  timeoutMs: number;
+  expiresAt: Date;
+}
+
+const submitBatcher = new Batcher<string, { ctx: AppContext; job: NewJob }, Date>(async (accountId, items) => {
+  const { ctx } = items[0]!;
+  const jobs = items.map((i) => i.job);
+  const { userId, creditType } = jobs[0]!;
+  const rows = await preparedRows<{ id: string; status: string; available: string | null; created_at: Date | null }>(
+    ctx.ds,
+    "holdfast_submit_jobs",
+    `WITH u AS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active'),
+     h AS (SELECT h.* FROM u CROSS JOIN LATERAL ledger_hold_each($1::uuid[], $3, $4::bigint[], $5::timestamptz[], $1::uuid[], $6::text[]) AS h),
+     j AS (
+       INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
+       SELECT t.id, $2, t.kind, t.input, $7, t.credits, t.id, t.attempts, t.timeout_ms
+         FROM unnest($1::uuid[], $8::text[], $9::jsonb[], $4::bigint[], $10::int[], $11::int[]) AS t (id, kind, input, credits, attempts, timeout_ms)
+         JOIN h ON h.id = t.id AND h.status = 'created'
+       RETURNING jobs.id, jobs.created_at)
+     SELECT h.id, h.status, h.available, j.created_at FROM h LEFT JOIN j ON j.id = h.id`,
+    [jobs.map((x) => x.id), userId, accountId, jobs.map((x) => x.credits), jobs.map((x) => x.expiresAt),
+      jobs.map((x) => `Hold for ${x.kind} job`), creditType, jobs.map((x) => x.kind), jobs.map((x) => JSON.stringify(x.input)),
+      jobs.map((x) => x.attempts), jobs.map((x) => x.timeoutMs)],
+  );
+  // No rows: the account is paused (or its user gone); nothing was held.
+  if (rows.length === 0) return jobs.map(() => accountPaused());
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const outcomes = jobs.map((x): Date | Error => {
+    const r = byId.get(x.id)!;
+    const o = ledger.holdEachOutcome(r, x.credits, creditType);
+    if (o.status === "created" && r.created_at) return r.created_at;
+    if ("error" in o) return o.error;
+    return new Error(`job ${x.id}: hold ${o.status} without a job row`);
+  });
+  await enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
+  return outcomes;
+});
 
 // Account ids never change once created; caching them saves a round trip on
 // the hot path. Keyed by user id (a UUID), so one cache serves every context.

@@ -83,6 +83,67 @@ export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Pr
   return { status: f.status, charged, refunded };
 }
 
+/**
+ * settleJob for many jobs of ONE user in one statement (the worker batches
+ * endings that arrive while an earlier one is being written: one round trip,
+ * one commit and one turn on the user's account row for the batch). Every
+ * item is fenced on `from` and its own attempt exactly as settleJob does, and
+ * each hold is settled by the same ledger_settle call. Should the statement
+ * fail — a refusal of one hold aborts it, as in settleJob — each job is
+ * settled on its own instead, so only the refused one fails.
+ */
+export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[], items: Omit<FinishJob, "from">[]): Promise<(Settled | null | Error)[]> {
+  if (items.length === 1) return [await settleJob(m, { ...items[0]!, from }).catch((err: unknown) => asError(err))];
+  let rows: { id: string; settle_status: string; posted: string; released: string; guard: null }[];
+  try {
+    rows = await preparedRows(
+      m,
+      "holdfast_settle_jobs",
+      `WITH t AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::uuid[],
+                              $9::text[], $10::text[], $11::text[])
+           WITH ORDINALITY AS t (job_id, status, result, error_type, error_message, attempt, charge, settle_id, release_type, void_state,
+                                 description, ord)
+       ),
+       j AS (
+         UPDATE jobs SET status = t.status, result = t.result::jsonb, error_type = t.error_type, error_message = t.error_message,
+                finished_at = now(), updated_at = now(),
+                progress = CASE WHEN t.status = 'succeeded' THEN 100 ELSE jobs.progress END,
+                credits_charged = least(greatest(t.charge, 0), jobs.credits_estimated),
+                credits_refunded = jobs.credits_estimated - least(greatest(t.charge, 0), jobs.credits_estimated)
+           FROM t
+          WHERE jobs.id = t.job_id AND jobs.status = ANY ($12::text[]) AND (t.attempt IS NULL OR jobs.attempt = t.attempt)
+          RETURNING jobs.id, jobs.hold_transfer_id, jobs.credits_charged, t.settle_id, t.release_type, t.void_state, t.description, t.ord
+       )
+       SELECT j.id, s.status AS settle_status, s.posted, s.released,
+              CASE WHEN s.status IN ('not_found', 'exceeds_hold', 'conflict') THEN ('ledger_settle refused: ' || s.status)::int END AS guard
+         FROM (SELECT * FROM j ORDER BY j.ord) j
+        CROSS JOIN LATERAL ledger_settle(j.settle_id, j.hold_transfer_id, j.credits_charged, j.release_type, j.void_state, j.description) AS s`,
+      [items.map((f) => f.jobId), items.map((f) => f.status), items.map((f) => (f.result === undefined ? null : JSON.stringify(f.result))),
+        items.map((f) => f.error?.type ?? null), items.map((f) => f.error?.message ?? null), items.map((f) => f.attempt),
+        items.map((f) => Math.floor(f.charge)), items.map((f) => derivedId(f.jobId, "settle")), items.map((f) => f.releaseType),
+        items.map((f) => (f.expire ? "expired" : "voided")), items.map((f) => describe({ ...f, from })), from],
+    );
+  } catch {
+    return Promise.all(items.map((f) => settleJob(m, { ...f, from }).catch((err: unknown) => asError(err))));
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return Promise.all(items.map(async (f) => {
+    const row = byId.get(f.jobId);
+    if (!row) return null;
+    const charged = toInt(row.posted);
+    const refunded = toInt(row.released);
+    if (row.settle_status !== "created") {
+      await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [f.jobId, charged, refunded]);
+    }
+    return { status: f.status, charged, refunded };
+  }));
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Finish a job and settle its hold; the finished job, or null when another party already finished it. */
 export async function finishJob(ds: DataSource, f: FinishJob): Promise<Job | null> {
   return (await settleJob(ds, f)) ? ds.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;

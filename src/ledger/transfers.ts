@@ -113,6 +113,51 @@ export async function holdMany(m: EntityManager, h: HoldManyInput): Promise<{ st
   return { status: admission(rows[0]!, h.holds[0]!.id, total, creditType), accountId };
 }
 
+export interface HoldEachInput {
+  accountId: string;
+  creditType: string;
+  holds: { id: string; amount: number; jobId?: string | null; expiresAt?: Date | null; description?: string | null }[];
+}
+
+/** One hold's outcome in `holdEach`: taken (`created`, or `exists` for a replay) or refused on its own. */
+export type HoldEachOutcome =
+  | { id: string; status: Applied }
+  | { id: string; status: "insufficient"; error: InsufficientCredits }
+  | { id: string; status: "conflict"; error: LedgerConflict };
+
+/**
+ * Many holds on one account in one call, each admitted or refused on its own
+ * in the order given — exactly what the same holds sent one by one would get,
+ * for one row lock and one account update.
+ */
+export async function holdEach(m: EntityManager, h: HoldEachInput): Promise<HoldEachOutcome[]> {
+  for (const x of h.holds) assertCredits("amount", x.amount);
+  const rows = await preparedRows<{ id: string; status: string; available: string | null }>(
+    m,
+    "holdfast_ledger_hold_each",
+    `SELECT * FROM ledger_hold_each($1::uuid[], $2, $3::bigint[], $4::timestamptz[], $5::uuid[], $6::text[])`,
+    [h.holds.map((x) => x.id), h.accountId, h.holds.map((x) => x.amount), h.holds.map((x) => x.expiresAt ?? null),
+      h.holds.map((x) => x.jobId ?? null), h.holds.map((x) => x.description ?? null)],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return h.holds.map((x) => holdEachOutcome(byId.get(x.id)!, x.amount, h.creditType));
+}
+
+/** Read one row of ledger_hold_each (also when it ran inside a larger statement). */
+export function holdEachOutcome(r: { id: string; status: string; available: string | null }, amount: number, creditType: string): HoldEachOutcome {
+  switch (r.status) {
+    case "created":
+    case "exists":
+      return { id: r.id, status: r.status };
+    case "insufficient":
+      return { id: r.id, status: "insufficient", error: new InsufficientCredits(amount, toInt(r.available), creditType) };
+    case "conflict":
+      return { id: r.id, status: "conflict", error: new LedgerConflict(r.id) };
+    default:
+      throw new LedgerError(`hold failed: ${r.status}`, r.status);
+  }
+}
+
 function admission(r: { status: string; available: string | null }, id: string, amount: number, creditType: string): Applied {
   switch (r.status) {
     case "created":

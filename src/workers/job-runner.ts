@@ -11,8 +11,8 @@ import { preparedRows } from "../db/prepared";
 import { Canceled, TimedOut, UserError } from "../jobs/errors";
 import { cancelChannel, publishJobEvent } from "../jobs/events";
 import type { JobKind } from "../jobs/kind";
-import { type FinishJob, settleJob } from "../jobs/settlement";
-import { Turns } from "../lib/turns";
+import { type FinishJob, type Settled, settleJob, settleJobs } from "../jobs/settlement";
+import { Batcher } from "../lib/batcher";
 import { createRedis, type JobRunData, QUEUE } from "../queues";
 
 /** Why a run was aborted from outside. */
@@ -24,6 +24,7 @@ class Shutdown extends Error {
 }
 
 interface Claimed {
+  id: string;
   attempt: number;
   max_attempts: number;
   kind: string;
@@ -62,8 +63,8 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
       .catch(() => undefined);
   }, 1000);
 
-  const userTurns = new Turns();
-  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, userTurns, opts), {
+  const batches = jobBatches(ctx);
+  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, batches, opts), {
     connection,
     prefix,
     concurrency: opts.concurrency ?? ctx.config.WORKER_CONCURRENCY,
@@ -114,27 +115,55 @@ export async function refundLost(ctx: AppContext, jobId: string, message: string
   return done !== null;
 }
 
+interface JobBatches {
+  claims: Batcher<"claim", string, Claimed | null>;
+  endings: Batcher<string, Omit<FinishJob, "from">, Settled | null>;
+}
+
+/**
+ * Claims, and endings per user, that arrive while an earlier one is being
+ * written go to the database together (see Batcher): one statement for the
+ * batch instead of one per job. Endings are batched per user because they all
+ * take that user's account row lock; a batch never waits behind another
+ * batch for the same user from this process.
+ */
+function jobBatches(ctx: AppContext): JobBatches {
+  const claims = new Batcher<"claim", string, Claimed | null>(async (_key, jobIds) => {
+    // A job id twice in one batch (a duplicate delivery) claims once; the other copy runs the batch after.
+    const ids = [...new Set(jobIds)];
+    if (ids.length < jobIds.length) return Promise.all(jobIds.map((id) => claimJobs(ctx, [id]).then((r) => r.get(id) ?? null)));
+    const claimed = await claimJobs(ctx, ids);
+    return jobIds.map((id) => claimed.get(id) ?? null);
+  });
+  const endings = new Batcher<string, Omit<FinishJob, "from">, Settled | null>((_userId, items) => settleJobs(ctx.ds, ["running"], items));
+  return { claims, endings };
+}
+
+/** The fenced claim: the next attempt of each job that is not final yet. */
+async function claimJobs(ctx: AppContext, jobIds: string[]): Promise<Map<string, Claimed>> {
+  const rows = await preparedRows<Claimed>(
+    ctx.ds,
+    "holdfast_claim_jobs",
+    `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
+            enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
+      WHERE id = ANY ($1::uuid[]) AND status IN ('queued', 'running')
+      RETURNING id, attempt, max_attempts, kind, input, user_id, credits_estimated, cancel_requested_at`,
+    [jobIds],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 async function processJob(
-  ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, userTurns: Turns, opts: JobWorkerOptions,
+  ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, batches: JobBatches, opts: JobWorkerOptions,
 ): Promise<unknown> {
   const { jobId } = bull.data;
   const prefix = ctx.config.QUEUE_PREFIX;
-  const rows = await preparedRows<Claimed>(
-    ctx.ds,
-    "holdfast_claim_job",
-    `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
-            enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'running')
-      RETURNING attempt, max_attempts, kind, input, user_id, credits_estimated, cancel_requested_at`,
-    [jobId],
-  );
-  const claim = rows[0];
+  const claim = await batches.claims.run("claim", jobId);
   // Already final (a duplicate delivery, a cancel, the reaper): acknowledge and skip.
   if (!claim) return { skipped: true };
 
   const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
-    // One settlement per user at a time from this worker: they queue on the account row anyway (see Turns).
-    const done = await userTurns.run(claim.user_id, () => settleJob(ctx.ds, { ...f, jobId, attempt: claim.attempt, from: ["running"] }));
+    const done = await batches.endings.run(claim.user_id, { ...f, jobId, attempt: claim.attempt });
     if (done) publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: done.status });
   };
   const systemFailure = (message: string) =>
