@@ -3,6 +3,7 @@
  * processes, and what they cost (CPU time from /proc, peak memory).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { PROCESS_NODE_ARGS } from "./node-args.json";
 import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -58,7 +59,8 @@ export interface Proc {
 
 /** Start dist/scripts/bench-process.js as `role`; resolves once it logged that it is ready. */
 export function startRole(role: "api" | "worker", env: Record<string, string>): Promise<Proc> {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  // The flags production processes run with, unless BENCH_NODE_ARGS says otherwise.
+  const nodeArgs = process.env.BENCH_NODE_ARGS !== undefined ? process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean) : PROCESS_NODE_ARGS;
   const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, "bench-process.js"), role], {
     env: { ...process.env, ...env, LOG_LEVEL: "info", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -26,8 +26,9 @@
  *   options: --jobs N (e2e, default 2000) --raw-jobs N (default 20000) --rate R (default 500)
  *            --seconds S (default 10) --lanes L (concurrent clients, default 32) --users U (default 1)
  *            --no-kinds (skip scripts/bench-kinds)
- *   env: BENCH_NODE_ARGS="--max-semi-space-size=4" passes node flags to the API and worker processes;
- *        WORKER_CONCURRENCY etc. reach them as in production.
+ *   env: BENCH_NODE_ARGS="…" replaces the node flags of the API and worker processes (default: the
+ *        production flags in scripts/node-args.json); WORKER_CONCURRENCY (default 50, the raw
+ *        worker's) and other settings reach them as in production.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
@@ -61,6 +62,8 @@ const SECONDS = num("seconds", 10);
 const LANES = num("lanes", 32);
 const USERS = num("users", 1);
 const MANY_USERS = 32;
+/** The raw BullMQ worker's concurrency, which the issue fixes at 50; the e2e worker uses the same. */
+const RAW_CONCURRENCY = 50;
 
 type Results = Record<string, number | boolean | string>;
 
@@ -71,7 +74,7 @@ async function rawBullmq(redisUrl: string, prefix: string, results: Results): Pr
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
-  const worker = new Worker("raw", async () => undefined, { connection: wconn, prefix, concurrency: 50, autorun: false });
+  const worker = new Worker("raw", async () => undefined, { connection: wconn, prefix, concurrency: RAW_CONCURRENCY, autorun: false });
   worker.on("completed", () => {
     if (++done === RAW_JOBS) finish();
   });
@@ -159,7 +162,9 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
   await Promise.all(pending);
   latencies.sort((a, b) => a - b);
   results.submit_p50_ms = round(percentile(latencies, 50), 2);
+  results.submit_p90_ms = round(percentile(latencies, 90), 2);
   results.submit_p99_ms = round(percentile(latencies, 99), 2);
+  results.submit_max_ms = round(latencies[latencies.length - 1] ?? 0, 2);
   results.submit_rate_per_s = round(sendRate);
   results.submit_errors = errors;
   await settled(s.pg);
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
   // Everything here shares the machine's cores: a busy machine shows in every throughput figure.
   const results: Results = { load_avg_1m_at_start: round(loadavg()[0]!, 2) };
 
-  note(`raw BullMQ: ${RAW_JOBS} no-op jobs, worker concurrency 50 …`);
+  note(`raw BullMQ: ${RAW_JOBS} no-op jobs, worker concurrency ${RAW_CONCURRENCY} …`);
   await rawBullmq(config.REDIS_URL, `${prefix}_raw`, results);
   note(`  ${results.raw_bullmq_jobs_per_s} jobs/s`);
 
@@ -188,7 +193,11 @@ async function main(): Promise<void> {
   }
 
   const port = await freePort();
-  const env = { DATABASE_URL: dbUrl, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), RATE_LIMIT_PER_MINUTE: "0" };
+  // The worker runs as many jobs at once as the raw BullMQ worker above (50), so the ratio compares like with like.
+  const env = {
+    DATABASE_URL: dbUrl, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), RATE_LIMIT_PER_MINUTE: "0",
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? String(RAW_CONCURRENCY),
+  };
   note("starting the API and worker processes …");
   const [api, worker] = await Promise.all([startRole("api", env), startRole("worker", env)]);
   const pg = new Client({ connectionString: dbUrl });

@@ -19,6 +19,7 @@ import { Files1764000000200 } from "./migrations/1764000000200-Files";
 import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
 import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFastPath";
 import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHolds";
+import { BatchedSettlements1764000000600 } from "./migrations/1764000000600-BatchedSettlements";
 
 export const entities = [
   UserEntity,
@@ -39,6 +40,7 @@ export const migrations = [
   Billing1764000000300,
   LedgerFastPath1764000000400,
   BatchedHolds1764000000500,
+  BatchedSettlements1764000000600,
 ];
 
 export * from "./api-key";

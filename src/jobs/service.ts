@@ -244,7 +244,7 @@ const submitBatcher = new Batcher<string, { ctx: AppContext; job: NewJob }, Date
   if (rows.length === 0) return jobs.map(() => accountPaused());
   const byId = new Map(rows.map((r) => [r.id, r]));
   const outcomes = jobs.map((x): Date | Error => {
-    const r = byId.get(x.id)!;
+    const r = byId.get(x.id.toLowerCase())!;
     const o = ledger.holdEachOutcome(r, x.credits, creditType);
     if (o.status === "created" && r.created_at) return r.created_at;
     if ("error" in o) return o.error;

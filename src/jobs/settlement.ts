@@ -84,11 +84,12 @@ export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Pr
 }
 
 /**
- * settleJob for many jobs of ONE user in one statement (the worker batches
- * endings that arrive while an earlier one is being written: one round trip,
- * one commit and one turn on the user's account row for the batch). Every
- * item is fenced on `from` and its own attempt exactly as settleJob does, and
- * each hold is settled by the same ledger_settle call. Should the statement
+ * settleJob for many jobs, of any users, in one statement (the worker batches
+ * endings that arrive while an earlier batch is being written: one round
+ * trip, one commit and one lock per account for the batch). Every item is
+ * fenced on `from` and its own attempt exactly as settleJob does, and each
+ * hold is settled by ledger_settle (via ledger_settle_many, which takes the
+ * batch's row locks in the ledger's global order first). Should the statement
  * fail — a refusal of one hold aborts it, as in settleJob — each job is
  * settled on its own instead, so only the refused one fails.
  */
@@ -117,8 +118,11 @@ export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[
        )
        SELECT j.id, s.status AS settle_status, s.posted, s.released,
               CASE WHEN s.status IN ('not_found', 'exceeds_hold', 'conflict') THEN ('ledger_settle refused: ' || s.status)::int END AS guard
-         FROM (SELECT * FROM j ORDER BY j.ord) j
-        CROSS JOIN LATERAL ledger_settle(j.settle_id, j.hold_transfer_id, j.credits_charged, j.release_type, j.void_state, j.description) AS s`,
+         FROM ledger_settle_many(
+                (SELECT array_agg(j.settle_id ORDER BY j.ord) FROM j), (SELECT array_agg(j.hold_transfer_id ORDER BY j.ord) FROM j),
+                (SELECT array_agg(j.credits_charged ORDER BY j.ord) FROM j), (SELECT array_agg(j.release_type ORDER BY j.ord) FROM j),
+                (SELECT array_agg(j.void_state ORDER BY j.ord) FROM j), (SELECT array_agg(j.description ORDER BY j.ord) FROM j)) AS s
+         JOIN j ON j.hold_transfer_id = s.pending_id`,
       [items.map((f) => f.jobId), items.map((f) => f.status), items.map((f) => (f.result === undefined ? null : JSON.stringify(f.result))),
         items.map((f) => f.error?.type ?? null), items.map((f) => f.error?.message ?? null), items.map((f) => f.attempt),
         items.map((f) => Math.floor(f.charge)), items.map((f) => derivedId(f.jobId, "settle")), items.map((f) => f.releaseType),

@@ -139,8 +139,9 @@ export async function holdEach(m: EntityManager, h: HoldEachInput): Promise<Hold
     [h.holds.map((x) => x.id), h.accountId, h.holds.map((x) => x.amount), h.holds.map((x) => x.expiresAt ?? null),
       h.holds.map((x) => x.jobId ?? null), h.holds.map((x) => x.description ?? null)],
   );
+  // PostgreSQL returns uuids in lower case, whatever case they were sent in.
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return h.holds.map((x) => holdEachOutcome(byId.get(x.id)!, x.amount, h.creditType));
+  return h.holds.map((x) => holdEachOutcome(byId.get(x.id.toLowerCase())!, x.amount, h.creditType));
 }
 
 /** Read one row of ledger_hold_each (also when it ran inside a larger statement). */

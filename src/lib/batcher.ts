@@ -17,7 +17,9 @@ export class Batcher<K, I, O> {
   constructor(
     private readonly flush: (key: K, items: I[]) => Promise<(O | Error)[]>,
     private readonly maxBatch = 100,
-  ) {}
+  ) {
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a whole number ≥ 1, got ${maxBatch}`);
+  }
 
   run(key: K, item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

@@ -121,11 +121,12 @@ interface JobBatches {
 }
 
 /**
- * Claims, and endings per user, that arrive while an earlier one is being
- * written go to the database together (see Batcher): one statement for the
- * batch instead of one per job. Endings are batched per user because they all
- * take that user's account row lock; a batch never waits behind another
- * batch for the same user from this process.
+ * Claims, and one user's endings, that arrive while an earlier batch of the
+ * same sort is being written go to the database together (see Batcher): one
+ * statement for the batch instead of one per job. Endings are batched per
+ * user: a batch holds its accounts' row locks until it commits, so batching
+ * across users would make one user's submissions wait for other users'
+ * settlements.
  */
 function jobBatches(ctx: AppContext): JobBatches {
   const claims = new Batcher<"claim", string, Claimed | null>(async (_key, jobIds) => {

@@ -177,7 +177,7 @@ DECLARE
   v_user uuid;
   v_ct text;
   v_sys uuid;
-  v_shard integer := ledger_shard();
+  v_shard integer := coalesce(nullif(current_setting('holdfast.ledger_shard', true), '')::integer, ledger_shard());
   v_old ledger_transfers%ROWTYPE;
 BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
