@@ -23,7 +23,7 @@
  *
  *   npm run bench                       a table
  *   npm run bench --silent -- --json    exactly one JSON line on stdout
- *   options: --jobs N (e2e, default 2000) --raw-jobs N (default 20000) --rate R (default 500)
+ *   options: --jobs N (e2e, default 5000) --raw-jobs N (default 20000) --rate R (default 500)
  *            --seconds S (default 10) --lanes L (concurrent clients, default 32) --users U (default 1)
  *            --no-kinds (skip scripts/bench-kinds)
  *   env: BENCH_NODE_ARGS="…" replaces the node flags of the API and worker processes (default: the
@@ -55,7 +55,7 @@ const num = (name: string, def: number) => {
   return n;
 };
 const JSON_OUT = flag("json");
-const E2E_JOBS = num("jobs", 2000);
+const E2E_JOBS = num("jobs", 5000);
 const RAW_JOBS = num("raw-jobs", 20_000);
 const RATE = num("rate", 500);
 const SECONDS = num("seconds", 10);

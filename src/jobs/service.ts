@@ -192,25 +192,26 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
 }
 
 /**
- * Admission without an Idempotency-Key. Submissions for one account that
- * arrive while an earlier one is being written are batched (see Batcher):
- * ONE autocommitted statement writes the batch's holds — each admitted or
- * refused on its own, in arrival order, as if sent one by one — and the job
- * rows of the admitted ones, only while the account is active in the database
- * (not just when the request was authenticated), so a pause committed before
- * the statement refuses them all. Every hold and settlement of a user queues
- * on that user's account row lock; here it is taken once per batch and held
- * only for the server-side work and the commit. Then one queue call hands the
+ * Admission without an Idempotency-Key. Submissions that arrive while an
+ * earlier batch is being written are batched (see Batcher): ONE autocommitted
+ * statement writes the batch's holds — each admitted or refused on its own,
+ * in arrival order against its own account, as if sent one by one
+ * (ledger_hold_each_many) — and the job rows of the admitted ones, only for
+ * users whose account is active in the database (not just when the request
+ * was authenticated), so a pause committed before the statement refuses
+ * their jobs. Each account's row lock is taken once per batch and held only
+ * for the server-side work and the commit. Then one queue call hands the
  * batch's jobs to BullMQ.
  */
-async function insertJobWithHold(ctx: AppContext, j: NewJob): Promise<Date> {
+async function insertJobWithHold(ctx: AppContext, j: Omit<NewJob, "accountId">): Promise<Date> {
   const accountId = await accountIdFor(ctx.ds.manager, j.userId, j.creditType);
-  return submitBatcher.run(accountId, { ctx, job: j });
+  return submitBatcher(ctx).run("submit", { ...j, accountId });
 }
 
 interface NewJob {
   id: string;
   userId: string;
+  accountId: string;
   kind: string;
   input: unknown;
   creditType: string;
@@ -220,39 +221,58 @@ interface NewJob {
   expiresAt: Date;
 }
 
-const submitBatcher = new Batcher<string, { ctx: AppContext; job: NewJob }, Date>(async (accountId, items) => {
-  const { ctx } = items[0]!;
-  const jobs = items.map((i) => i.job);
-  const { userId, creditType } = jobs[0]!;
-  const rows = await preparedRows<{ id: string; status: string; available: string | null; created_at: Date | null }>(
+// One batcher per context (a process serves one context; tests may start several).
+const submitBatchers = new WeakMap<AppContext, Batcher<"submit", NewJob, Date>>();
+function submitBatcher(ctx: AppContext): Batcher<"submit", NewJob, Date> {
+  let b = submitBatchers.get(ctx);
+  if (!b) {
+    b = new Batcher((_key, jobs) => submitJobs(ctx, jobs));
+    submitBatchers.set(ctx, b);
+  }
+  return b;
+}
+
+async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Date | Error)[]> {
+  const rows = await preparedRows<{ id: string; status: string | null; available: string | null; created_at: Date | null }>(
     ctx.ds,
     "holdfast_submit_jobs",
-    `WITH u AS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active'),
-     h AS (SELECT h.* FROM u CROSS JOIN LATERAL ledger_hold_each($1::uuid[], $3, $4::bigint[], $5::timestamptz[], $1::uuid[], $6::text[]) AS h),
+    `WITH t AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::timestamptz[], $6::text[], $7::text[],
+                            $8::jsonb[], $9::int[], $10::int[])
+         WITH ORDINALITY AS t (id, user_id, account_id, credits, expires_at, kind, credit_type, input, attempts, timeout_ms, ord)
+     ),
+     act AS (SELECT t.* FROM t WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.credit_status = 'active')),
+     h AS (
+       SELECT h.* FROM ledger_hold_each_many(
+         (SELECT array_agg(a.id ORDER BY a.ord) FROM act a), (SELECT array_agg(a.account_id ORDER BY a.ord) FROM act a),
+         (SELECT array_agg(a.credits ORDER BY a.ord) FROM act a), (SELECT array_agg(a.expires_at ORDER BY a.ord) FROM act a),
+         (SELECT array_agg(a.id ORDER BY a.ord) FROM act a), (SELECT array_agg('Hold for ' || a.kind || ' job' ORDER BY a.ord) FROM act a)) AS h
+     ),
      j AS (
        INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
-       SELECT t.id, $2, t.kind, t.input, $7, t.credits, t.id, t.attempts, t.timeout_ms
-         FROM unnest($1::uuid[], $8::text[], $9::jsonb[], $4::bigint[], $10::int[], $11::int[]) AS t (id, kind, input, credits, attempts, timeout_ms)
-         JOIN h ON h.id = t.id AND h.status = 'created'
-       RETURNING jobs.id, jobs.created_at)
-     SELECT h.id, h.status, h.available, j.created_at FROM h LEFT JOIN j ON j.id = h.id`,
-    [jobs.map((x) => x.id), userId, accountId, jobs.map((x) => x.credits), jobs.map((x) => x.expiresAt),
-      jobs.map((x) => `Hold for ${x.kind} job`), creditType, jobs.map((x) => x.kind), jobs.map((x) => JSON.stringify(x.input)),
+       SELECT t.id, t.user_id, t.kind, t.input, t.credit_type, t.credits, t.id, t.attempts, t.timeout_ms
+         FROM t JOIN h ON h.id = t.id AND h.status = 'created'
+       RETURNING jobs.id, jobs.created_at
+     )
+     SELECT t.id, h.status, h.available, j.created_at FROM t LEFT JOIN h ON h.id = t.id LEFT JOIN j ON j.id = t.id`,
+    [jobs.map((x) => x.id), jobs.map((x) => x.userId), jobs.map((x) => x.accountId), jobs.map((x) => x.credits),
+      jobs.map((x) => x.expiresAt), jobs.map((x) => x.kind), jobs.map((x) => x.creditType), jobs.map((x) => JSON.stringify(x.input)),
       jobs.map((x) => x.attempts), jobs.map((x) => x.timeoutMs)],
   );
-  // No rows: the account is paused (or its user gone); nothing was held.
-  if (rows.length === 0) return jobs.map(() => accountPaused());
+  // PostgreSQL returns uuids in lower case.
   const byId = new Map(rows.map((r) => [r.id, r]));
   const outcomes = jobs.map((x): Date | Error => {
-    const r = byId.get(x.id.toLowerCase())!;
-    const o = ledger.holdEachOutcome(r, x.credits, creditType);
+    const r = byId.get(x.id.toLowerCase());
+    // No hold at all: the account is paused (or its user gone); nothing was held.
+    if (!r?.status) return accountPaused();
+    const o = ledger.holdEachOutcome({ id: r.id, status: r.status, available: r.available }, x.credits, x.creditType);
     if (o.status === "created" && r.created_at) return r.created_at;
     if ("error" in o) return o.error;
     return new Error(`job ${x.id}: hold ${o.status} without a job row`);
   });
   await enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
   return outcomes;
-});
+}
 
 // Account ids never change once created; caching them saves a round trip on
 // the hot path. Keyed by user id (a UUID), so one cache serves every context.

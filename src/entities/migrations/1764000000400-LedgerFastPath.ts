@@ -18,6 +18,8 @@ import { LEDGER_FUNCTIONS } from "./1764000000000-Foundation";
  *   the server's CPU went to lock waits with 16 clients on 16 accounts). Each
  *   connection now claims a stripe of its own (a session advisory lock, 64
  *   stripes) the first time it needs one; any stripe is still correct.
+ * - ledger_lot_consumptions loses its index on lot_id: written on every
+ *   capture, read by no query.
  * - ledger_hold and ledger_settle do their row writes before taking the user
  *   account's row lock, in fewer statements, so a hot account's lock is held
  *   for two single-row updates, the lot burn and the commit.
@@ -85,6 +87,8 @@ ALTER TABLE ledger_pending
 ALTER TABLE ledger_lots DROP CONSTRAINT ledger_lots_category_check, DROP CONSTRAINT ledger_lots_amount_check,
   ALTER COLUMN category TYPE ledger_lot_category, ALTER COLUMN amount TYPE ledger_amount;
 ALTER TABLE ledger_lot_consumptions DROP CONSTRAINT ledger_lot_consumptions_amount_check, ALTER COLUMN amount TYPE ledger_amount;
+-- Written on every capture, read by no query (checkLedger scans the whole table).
+DROP INDEX ledger_lot_consumptions_lot_idx;
 
 ALTER TABLE jobs
   DROP CONSTRAINT jobs_status_check, DROP CONSTRAINT jobs_error_type_check,
@@ -113,6 +117,7 @@ ALTER TABLE jobs DROP CONSTRAINT jobs_consistent,
   ADD CHECK (credits_charged + credits_refunded <= credits_estimated),
   ADD CHECK ((status IN ('succeeded', 'failed', 'canceled')) = (finished_at IS NOT NULL));
 ALTER TABLE ledger_lot_consumptions ALTER COLUMN amount TYPE bigint, ADD CHECK (amount > 0);
+CREATE INDEX ledger_lot_consumptions_lot_idx ON ledger_lot_consumptions (lot_id);
 ALTER TABLE ledger_lots ALTER COLUMN category TYPE text, ALTER COLUMN amount TYPE bigint,
   ADD CHECK (category IN ('subscription', 'purchase', 'promotional', 'admin')), ADD CHECK (amount > 0);
 ALTER TABLE ledger_pending DROP CONSTRAINT ledger_pending_consistent, ALTER COLUMN state TYPE text,

@@ -1,101 +1,130 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * ledger_hold_each: many holds on one account in one call, each admitted or
- * refused on its own, in the order given (unlike ledger_hold_many, which is
- * all or nothing). The API batches concurrent submissions for one account
- * into one call: one row lock, one account update and one commit for the
- * batch instead of one per job.
+ * Batched holds. ledger_hold_each_many: many holds, on one account or
+ * several, in one call, each admitted or refused on its own in the order
+ * given (unlike ledger_hold_many, which is all or nothing for one account);
+ * ledger_hold_each is its one-account case. The API batches concurrent
+ * submissions into one call: one row lock and one update per account, and
+ * one commit, for the batch instead of for each job.
+ *
+ * The same order as ledger_hold, and deadlock-free as ledger_settle_many is:
+ * the transfer rows first (ON CONFLICT DO NOTHING, in id order, so batches
+ * sharing ids wait on each other's keys in one order and a replay is caught
+ * before anything changes), then the user accounts' row locks by id, then
+ * admission, then the system accounts by id — the order every ledger
+ * function follows.
  */
 export class BatchedHolds1764000000500 implements MigrationInterface {
   name = "BatchedHolds1764000000500";
 
   async up(q: QueryRunner): Promise<void> {
+    await q.query(HOLD_EACH_MANY);
     await q.query(HOLD_EACH);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION ledger_hold_each`);
+    await q.query(`DROP FUNCTION ledger_hold_each; DROP FUNCTION ledger_hold_each_many;`);
   }
 }
 
-const HOLD_EACH = String.raw`
--- The same order as ledger_hold: the transfer rows first (ON CONFLICT DO
--- NOTHING, in id order, so two batches sharing ids wait on each other's keys
--- in one order and a replay is caught before anything changes), then the
--- account's row lock, then admission, which walks this call's new holds in
--- the order given against what is available: each hold that fits is taken,
--- each that does not is refused with what was left ('insufficient') and its
--- transfer row removed, so a batch admits exactly what the same holds sent
--- one by one would have. An id that already names a transfer (also one a
--- concurrent call just wrote) is 'exists' for the same hold, 'conflict'
--- otherwise, and takes no credit. Lock order as everywhere: user account,
--- then system account.
-CREATE FUNCTION ledger_hold_each(p_ids uuid[], p_account uuid, p_amounts bigint[], p_expires_at timestamptz[],
-                                 p_job_ids uuid[], p_descriptions text[])
+const HOLD_EACH_MANY = String.raw`
+-- Each hold is admitted or refused on its own, in the order given, against
+-- what its account has available under the account's row lock, exactly as
+-- the same holds sent one by one would be; refused holds leave no row. An
+-- id that already names a transfer is 'exists' for the same hold on the same
+-- account, 'conflict' otherwise, and takes no credit; an unknown account is
+-- 'account_not_found'. An empty batch does nothing.
+CREATE FUNCTION ledger_hold_each_many(p_ids uuid[], p_accounts uuid[], p_amounts bigint[], p_expires_at timestamptz[],
+                                      p_job_ids uuid[], p_descriptions text[])
 RETURNS TABLE (id uuid, status text, available bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  v_n integer := cardinality(p_ids);
-  v_user uuid;
-  v_ct text;
-  v_sys uuid;
+  v_n integer := coalesce(cardinality(p_ids), 0);
   v_shard integer := coalesce(nullif(current_setting('holdfast.ledger_shard', true), '')::integer, ledger_shard());
+  v_acc uuid[];
+  v_user uuid[];
+  v_ct text[];
+  v_sys uuid[];
+  v_left bigint[];
+  v_total bigint[];
   v_ins uuid[];
-  v_left bigint;
-  v_total bigint := 0;
   v_status text[];
   v_left_at bigint[];
   v_refused uuid[] := '{}';
+  v_locked uuid[];
+  v_avail bigint[];
+  v_a integer;
   i integer;
+  r record;
 BEGIN
-  IF v_n IS NULL OR v_n = 0 OR v_n <> cardinality(p_amounts) OR v_n <> cardinality(p_expires_at)
-     OR v_n <> cardinality(p_job_ids) OR v_n <> cardinality(p_descriptions) THEN
-    RAISE EXCEPTION 'hold_each needs equally long, non-empty arrays' USING ERRCODE = '22023';
+  IF v_n <> coalesce(cardinality(p_accounts), 0) OR v_n <> coalesce(cardinality(p_amounts), 0)
+     OR v_n <> coalesce(cardinality(p_expires_at), 0) OR v_n <> coalesce(cardinality(p_job_ids), 0)
+     OR v_n <> coalesce(cardinality(p_descriptions), 0) THEN
+    RAISE EXCEPTION 'hold_each needs equally long arrays' USING ERRCODE = '22023';
   END IF;
+  IF v_n = 0 THEN RETURN; END IF;
   IF EXISTS (SELECT 1 FROM unnest(p_amounts) a WHERE a IS NULL OR a <= 0) THEN
     RAISE EXCEPTION 'hold amounts must be positive integers' USING ERRCODE = '22023';
   END IF;
-  IF (SELECT count(DISTINCT x) FROM unnest(p_ids) x) <> v_n OR array_position(p_ids, NULL) IS NOT NULL THEN
-    RAISE EXCEPTION 'hold_each ids must be distinct and not null' USING ERRCODE = '22023';
+  IF (SELECT count(DISTINCT x) FROM unnest(p_ids) x) <> v_n OR array_position(p_ids, NULL) IS NOT NULL
+     OR array_position(p_accounts, NULL) IS NOT NULL THEN
+    RAISE EXCEPTION 'hold_each ids must be distinct and not null, and every hold needs an account' USING ERRCODE = '22023';
   END IF;
-  SELECT u.user_id, u.credit_type, s.id INTO v_user, v_ct, v_sys
-    FROM ledger_accounts u
+
+  -- The batch's accounts, by id, with their owner, credit type and this connection's system stripe.
+  SELECT array_agg(x.acc ORDER BY x.acc), array_agg(u.user_id ORDER BY x.acc), array_agg(u.credit_type ORDER BY x.acc),
+         array_agg(s.id ORDER BY x.acc)
+    INTO v_acc, v_user, v_ct, v_sys
+    FROM (SELECT DISTINCT acc FROM unnest(p_accounts) acc) x
+    LEFT JOIN ledger_accounts u ON u.id = x.acc AND u.kind = 'user'
     LEFT JOIN ledger_accounts s ON s.kind = 'system' AND s.system_code = 'consumption'
-                               AND s.credit_type = u.credit_type AND s.shard = v_shard
-   WHERE u.id = p_account AND u.kind = 'user';
-  IF NOT FOUND THEN
-    RETURN QUERY SELECT x, 'account_not_found'::text, 0::bigint FROM unnest(p_ids) x;
-    RETURN;
-  END IF;
-  IF v_sys IS NULL THEN v_sys := ledger_system_account('consumption', v_ct, v_shard); END IF;
+                               AND s.credit_type = u.credit_type AND s.shard = v_shard;
+  FOR v_a IN 1..cardinality(v_acc) LOOP
+    IF v_user[v_a] IS NOT NULL AND v_sys[v_a] IS NULL THEN
+      v_sys[v_a] := ledger_system_account('consumption', v_ct[v_a], v_shard);
+    END IF;
+  END LOOP;
 
   WITH ins AS (
     INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type, user_id, job_id, description)
-    SELECT t.id, 'pending', 'hold', p_account, v_sys, t.amount, v_ct, v_user, t.job_id, t.description
-      FROM unnest(p_ids, p_amounts, p_job_ids, p_descriptions) AS t (id, amount, job_id, description)
+    SELECT t.id, 'pending', 'hold', t.acc, v_sys[k.k], t.amount, v_ct[k.k], v_user[k.k], t.job_id, t.description
+      FROM unnest(p_ids, p_accounts, p_amounts, p_job_ids, p_descriptions) AS t (id, acc, amount, job_id, description)
+     CROSS JOIN LATERAL (SELECT array_position(v_acc, t.acc) AS k) k
+     WHERE v_user[k.k] IS NOT NULL
      ORDER BY t.id
     ON CONFLICT DO NOTHING
     RETURNING ledger_transfers.id)
   SELECT coalesce(array_agg(ins.id), '{}') INTO v_ins FROM ins;
   -- Ids this call did not write already name a transfer: a replay or a reuse.
-  SELECT array_agg(CASE WHEN a.id = ANY (v_ins) THEN NULL
-                        ELSE (SELECT ledger_same_hold(t, p_account, a.amount) FROM ledger_transfers t WHERE t.id = a.id) END
+  SELECT array_agg(CASE WHEN v_user[array_position(v_acc, a.acc)] IS NULL THEN 'account_not_found'
+                        WHEN a.id = ANY (v_ins) THEN NULL
+                        ELSE (SELECT ledger_same_hold(t, a.acc, a.amount) FROM ledger_transfers t WHERE t.id = a.id) END
                    ORDER BY a.ord)
-    INTO v_status FROM unnest(p_ids, p_amounts) WITH ORDINALITY AS a (id, amount, ord);
+    INTO v_status FROM unnest(p_ids, p_accounts, p_amounts) WITH ORDINALITY AS a (id, acc, amount, ord);
 
-  SELECT a.credits_posted - a.debits_posted - a.debits_pending INTO v_left
-    FROM ledger_accounts a WHERE a.id = p_account FOR NO KEY UPDATE;
+  -- The user accounts' row locks, in id order; what each has available.
+  SELECT array_agg(x.id ORDER BY x.id), array_agg(x.avail ORDER BY x.id) INTO v_locked, v_avail
+    FROM (SELECT l.id, l.credits_posted - l.debits_posted - l.debits_pending AS avail
+            FROM ledger_accounts l WHERE l.id = ANY (v_acc) AND l.kind = 'user'
+           ORDER BY l.id FOR NO KEY UPDATE) x;
+  v_left := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
+  v_total := array_fill(0::bigint, ARRAY[cardinality(v_acc)]);
+  FOR v_a IN 1..coalesce(cardinality(v_locked), 0) LOOP
+    v_left[array_position(v_acc, v_locked[v_a])] := v_avail[v_a];
+  END LOOP;
+
   v_left_at := array_fill(NULL::bigint, ARRAY[v_n]);
   FOR i IN 1..v_n LOOP
     CONTINUE WHEN v_status[i] IS NOT NULL;
-    IF p_amounts[i] <= v_left THEN
+    v_a := array_position(v_acc, p_accounts[i]);
+    IF p_amounts[i] <= v_left[v_a] THEN
       v_status[i] := 'created';
-      v_left := v_left - p_amounts[i];
-      v_total := v_total + p_amounts[i];
+      v_left[v_a] := v_left[v_a] - p_amounts[i];
+      v_total[v_a] := v_total[v_a] + p_amounts[i];
     ELSE
       v_status[i] := 'insufficient';
-      v_left_at[i] := v_left;
+      v_left_at[i] := v_left[v_a];
       v_refused := v_refused || p_ids[i];
     END IF;
   END LOOP;
@@ -103,14 +132,33 @@ BEGIN
   IF cardinality(v_refused) > 0 THEN
     DELETE FROM ledger_transfers t WHERE t.id = ANY (v_refused);
   END IF;
-  IF v_total > 0 THEN
-    INSERT INTO ledger_pending (transfer_id, account_id, amount, expires_at)
-    SELECT x.id, p_account, x.amount, x.expires_at
-      FROM unnest(p_ids, p_amounts, p_expires_at, v_status) AS x (id, amount, expires_at, status)
-     WHERE x.status = 'created';
-    UPDATE ledger_accounts SET debits_pending = debits_pending + v_total WHERE ledger_accounts.id = p_account;
-    UPDATE ledger_accounts SET credits_pending = credits_pending + v_total WHERE ledger_accounts.id = v_sys;
-  END IF;
+  INSERT INTO ledger_pending (transfer_id, account_id, amount, expires_at)
+  SELECT x.id, x.acc, x.amount, x.expires_at
+    FROM unnest(p_ids, p_accounts, p_amounts, p_expires_at, v_status) AS x (id, acc, amount, expires_at, status)
+   WHERE x.status = 'created';
+  UPDATE ledger_accounts l SET debits_pending = l.debits_pending + x.total
+    FROM unnest(v_acc, v_total) AS x (id, total)
+   WHERE l.id = x.id AND x.total > 0;
+  FOR r IN SELECT x.sys, sum(x.total) AS total FROM unnest(v_sys, v_total) AS x (sys, total)
+            WHERE x.total > 0 GROUP BY x.sys ORDER BY x.sys LOOP
+    UPDATE ledger_accounts l SET credits_pending = l.credits_pending + r.total WHERE l.id = r.sys;
+  END LOOP;
   RETURN QUERY SELECT x.id, x.status, x.left_at FROM unnest(p_ids, v_status, v_left_at) AS x (id, status, left_at);
+END $$;
+`;
+
+const HOLD_EACH = String.raw`
+-- Many holds on one account: the one-account case of ledger_hold_each_many.
+CREATE FUNCTION ledger_hold_each(p_ids uuid[], p_account uuid, p_amounts bigint[], p_expires_at timestamptz[],
+                                            p_job_ids uuid[], p_descriptions text[])
+RETURNS TABLE (id uuid, status text, available bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF coalesce(cardinality(p_ids), 0) = 0 THEN
+    RAISE EXCEPTION 'hold_each needs equally long, non-empty arrays' USING ERRCODE = '22023';
+  END IF;
+  IF p_account IS NULL THEN RAISE EXCEPTION 'hold_each needs an account' USING ERRCODE = '22023'; END IF;
+  RETURN QUERY SELECT * FROM ledger_hold_each_many(p_ids, array_fill(p_account, ARRAY[cardinality(p_ids)]), p_amounts,
+                                                   p_expires_at, p_job_ids, p_descriptions);
 END $$;
 `;
