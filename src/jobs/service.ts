@@ -49,9 +49,23 @@ export async function price(ctx: AppContext, userId: string, kindName: string, r
   if (!parsed.success) {
     throw new InvalidRequest(`The input does not fit the "${kindName}" kind.`, { issues: zodIssues(parsed.error, [...path, "input"]) });
   }
+  // PostgreSQL's jsonb cannot store U+0000; refuse it here rather than fail at the database.
+  if (containsNul(parsed.data)) {
+    throw new InvalidRequest(`The input contains a NUL character (\\u0000), which jobs cannot store.`, {
+      issues: [{ path: [...path, "input"].join("."), message: "contains \\u0000" }],
+    });
+  }
   const est = await kind.estimate(parsed.data, { userId, services: ctx.services });
   const credits = Math.max(1, Math.ceil(est.credits));
   return { kind, input: parsed.data, estimate: { credits, breakdown: est.breakdown }, creditType: kind.creditType ?? DEFAULT_CREDIT_TYPE };
+}
+
+/** Whether any string (value or key) anywhere in `v` contains U+0000. */
+function containsNul(v: unknown): boolean {
+  if (typeof v === "string") return v.includes("\0");
+  if (Array.isArray(v)) return v.some(containsNul);
+  if (v && typeof v === "object") return Object.entries(v).some(([k, x]) => k.includes("\0") || containsNul(x));
+  return false;
 }
 
 export async function estimate(ctx: AppContext, user: User, kindName: string, input: unknown): Promise<EstimateView> {
@@ -233,7 +247,31 @@ function submitBatcher(ctx: AppContext): Batcher<"submit", NewJob, Date> {
 }
 
 async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Date | Error)[]> {
-  const rows = await preparedRows<{ id: string; status: string | null; available: string | null; created_at: Date | null }>(
+  let rows: { id: string; status: string | null; available: string | null; created_at: Date | null }[];
+  try {
+    rows = await submitStatement(ctx, jobs);
+  } catch (err) {
+    // Nothing of the batch was written. Whatever one item did wrong must fail only that item: each goes alone.
+    if (jobs.length === 1) throw err;
+    return Promise.all(jobs.map((j) => submitJobs(ctx, [j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+  }
+  // PostgreSQL returns uuids in lower case.
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const outcomes = jobs.map((x): Date | Error => {
+    const r = byId.get(x.id.toLowerCase());
+    // No hold at all: the account is paused (or its user gone); nothing was held.
+    if (!r?.status) return accountPaused();
+    const o = ledger.holdEachOutcome({ id: r.id, status: r.status, available: r.available }, x.credits, x.creditType);
+    if (o.status === "created" && r.created_at) return r.created_at;
+    if ("error" in o) return o.error;
+    return new Error(`job ${x.id}: hold ${o.status} without a job row`);
+  });
+  await enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
+  return outcomes;
+}
+
+function submitStatement(ctx: AppContext, jobs: NewJob[]) {
+  return preparedRows<{ id: string; status: string | null; available: string | null; created_at: Date | null }>(
     ctx.ds,
     "holdfast_submit_jobs",
     `WITH t AS (
@@ -259,19 +297,6 @@ async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Date | Erro
       jobs.map((x) => x.expiresAt), jobs.map((x) => x.kind), jobs.map((x) => x.creditType), jobs.map((x) => JSON.stringify(x.input)),
       jobs.map((x) => x.attempts), jobs.map((x) => x.timeoutMs)],
   );
-  // PostgreSQL returns uuids in lower case.
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const outcomes = jobs.map((x): Date | Error => {
-    const r = byId.get(x.id.toLowerCase());
-    // No hold at all: the account is paused (or its user gone); nothing was held.
-    if (!r?.status) return accountPaused();
-    const o = ledger.holdEachOutcome({ id: r.id, status: r.status, available: r.available }, x.credits, x.creditType);
-    if (o.status === "created" && r.created_at) return r.created_at;
-    if ("error" in o) return o.error;
-    return new Error(`job ${x.id}: hold ${o.status} without a job row`);
-  });
-  await enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
-  return outcomes;
 }
 
 // Account ids never change once created; caching them saves a round trip on

@@ -95,7 +95,7 @@ export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Pr
  */
 export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[], items: Omit<FinishJob, "from">[]): Promise<(Settled | null | Error)[]> {
   if (items.length === 1) return [await settleJob(m, { ...items[0]!, from }).catch((err: unknown) => asError(err))];
-  let rows: { id: string; settle_status: string; posted: string; released: string; guard: null }[];
+  let rows: { ord: string; settle_status: string; posted: string; released: string; guard: null }[];
   try {
     rows = await preparedRows(
       m,
@@ -116,7 +116,7 @@ export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[
           WHERE jobs.id = t.job_id AND jobs.status = ANY ($12::text[]) AND (t.attempt IS NULL OR jobs.attempt = t.attempt)
           RETURNING jobs.id, jobs.hold_transfer_id, jobs.credits_charged, t.settle_id, t.release_type, t.void_state, t.description, t.ord
        )
-       SELECT j.id, s.status AS settle_status, s.posted, s.released,
+       SELECT j.ord, s.status AS settle_status, s.posted, s.released,
               CASE WHEN s.status IN ('not_found', 'exceeds_hold', 'conflict') THEN ('ledger_settle refused: ' || s.status)::int END AS guard
          FROM ledger_settle_many(
                 (SELECT array_agg(j.settle_id ORDER BY j.ord) FROM j), (SELECT array_agg(j.hold_transfer_id ORDER BY j.ord) FROM j),
@@ -131,9 +131,10 @@ export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[
   } catch {
     return Promise.all(items.map((f) => settleJob(m, { ...f, from }).catch((err: unknown) => asError(err))));
   }
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return Promise.all(items.map(async (f) => {
-    const row = byId.get(f.jobId);
+  // By position in the batch: two claims of one job may end in one batch, and only the one the fence let through settled.
+  const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
+  return Promise.all(items.map(async (f, i) => {
+    const row = byOrd.get(i + 1);
     if (!row) return null;
     const charged = toInt(row.posted);
     const refunded = toInt(row.released);

@@ -123,7 +123,8 @@ export interface HoldEachInput {
 export type HoldEachOutcome =
   | { id: string; status: Applied }
   | { id: string; status: "insufficient"; error: InsufficientCredits }
-  | { id: string; status: "conflict"; error: LedgerConflict };
+  | { id: string; status: "conflict"; error: LedgerConflict }
+  | { id: string; status: "failed"; error: LedgerError };
 
 /**
  * Many holds on one account in one call, each admitted or refused on its own
@@ -141,7 +142,11 @@ export async function holdEach(m: EntityManager, h: HoldEachInput): Promise<Hold
   );
   // PostgreSQL returns uuids in lower case, whatever case they were sent in.
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return h.holds.map((x) => holdEachOutcome(byId.get(x.id.toLowerCase())!, x.amount, h.creditType));
+  return h.holds.map((x) => {
+    const o = holdEachOutcome(byId.get(x.id.toLowerCase())!, x.amount, h.creditType);
+    if (o.status === "failed") throw o.error;
+    return o;
+  });
 }
 
 /** Read one row of ledger_hold_each (also when it ran inside a larger statement). */
@@ -155,7 +160,8 @@ export function holdEachOutcome(r: { id: string; status: string; available: stri
     case "conflict":
       return { id: r.id, status: "conflict", error: new LedgerConflict(r.id) };
     default:
-      throw new LedgerError(`hold failed: ${r.status}`, r.status);
+      // e.g. account_not_found: this hold only; the batch's other holds stand.
+      return { id: r.id, status: "failed", error: new LedgerError(`hold failed: ${r.status}`, r.status) };
   }
 }
 

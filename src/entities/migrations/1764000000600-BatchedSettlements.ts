@@ -5,11 +5,12 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * one call — each exactly as ledger_settle resolves it. The worker batches
  * job endings that arrive while an earlier batch is being written.
  *
- * Deadlock freedom: every ledger function locks a user account before any
- * system account (and lots only under their user account's lock). A batch
- * touches several accounts, so it takes all its row locks first, in that
- * global order — user accounts by id, then system accounts by id — and only
- * then resolves the holds one by one (re-locking a row it holds is free).
+ * Deadlock freedom: every ledger function takes its row locks in one global
+ * order — a hold's pending row (ledger_settle updates it first), then user
+ * accounts, then system accounts (lots only under their user account's
+ * lock). A batch touches several of each, so it takes all its row locks
+ * first, in that order and by id within each kind, and only then resolves
+ * the holds one by one (re-locking a row it holds is free).
  */
 export class BatchedSettlements1764000000600 implements MigrationInterface {
   name = "BatchedSettlements1764000000600";
@@ -40,6 +41,7 @@ BEGIN
   IF (SELECT count(DISTINCT x) FROM unnest(p_pendings) x) <> v_n THEN
     RAISE EXCEPTION 'settle_many resolves each pending transfer once per call' USING ERRCODE = '22023';
   END IF;
+  PERFORM 1 FROM ledger_pending p WHERE p.transfer_id = ANY (p_pendings) ORDER BY p.transfer_id FOR NO KEY UPDATE;
   PERFORM 1 FROM ledger_accounts a
    WHERE a.id IN (SELECT t.debit_account_id FROM ledger_transfers t WHERE t.id = ANY (p_pendings))
    ORDER BY a.id FOR UPDATE;
