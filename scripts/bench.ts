@@ -6,12 +6,14 @@
  *                           (concurrency 50): no HTTP, no database.
  *   e2e_jobs_per_s          N jobs of a trivial kind submitted over HTTP to a
  *                           real API process by one user, run by a real worker
- *                           process, from the first submit until all are settled.
+ *                           process (concurrency 50, as the raw worker), from the
+ *                           first submit until all are settled.
  *   ratio                   e2e / raw.
  *   e2e_32_users_jobs_per_s the same spread over 32 users: one user's holds
  *                           and charges all queue on its account row, many don't.
  *   submit_p50_ms / p99_ms  POST /jobs latency, open loop at a fixed rate
- *                           (default 500/s for 10 s) from 32 users, worker running.
+ *                           (default 500/s for 10 s) from 32 users, worker running
+ *                           (also p90 and max).
  *   api_rss_mb / worker_rss_mb  peak resident memory (VmHWM) of each process.
  *   *_cpu_ms_per_job        CPU each process spent per job (from /proc): where
  *                           the time goes; cpu_ratio = raw CPU per job / e2e CPU
