@@ -41,11 +41,11 @@ RETURNS TABLE (id uuid, status text, available bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   v_n integer := coalesce(cardinality(p_ids), 0);
-  v_shard integer := coalesce(nullif(current_setting('holdfast.ledger_shard', true), '')::integer, ledger_shard());
   v_acc uuid[];
   v_user uuid[];
   v_ct text[];
   v_sys uuid[];
+  v_shards integer[];
   v_left bigint[];
   v_total bigint[];
   v_ins uuid[];
@@ -72,17 +72,20 @@ BEGIN
     RAISE EXCEPTION 'hold_each ids must be distinct and not null, and every hold needs an account' USING ERRCODE = '22023';
   END IF;
 
-  -- The batch's accounts, by id, with their owner, credit type and this connection's system stripe.
+  -- The batch's accounts, by id, with their owner, credit type and system stripe. One connection
+  -- writes holds for many accounts here, and whoever settles them later touches the hold's stripe,
+  -- so a batch spreads its holds over the stripes by account (a single ledger_hold uses its
+  -- connection's stripe): settlements of different users then rarely meet on a stripe's row.
   SELECT array_agg(x.acc ORDER BY x.acc), array_agg(u.user_id ORDER BY x.acc), array_agg(u.credit_type ORDER BY x.acc),
-         array_agg(s.id ORDER BY x.acc)
-    INTO v_acc, v_user, v_ct, v_sys
-    FROM (SELECT DISTINCT acc FROM unnest(p_accounts) acc) x
+         array_agg(s.id ORDER BY x.acc), array_agg(x.shard ORDER BY x.acc)
+    INTO v_acc, v_user, v_ct, v_sys, v_shards
+    FROM (SELECT DISTINCT acc, (abs(hashtextextended(acc::text, 0)) % 64)::integer AS shard FROM unnest(p_accounts) acc) x
     LEFT JOIN ledger_accounts u ON u.id = x.acc AND u.kind = 'user'
     LEFT JOIN ledger_accounts s ON s.kind = 'system' AND s.system_code = 'consumption'
-                               AND s.credit_type = u.credit_type AND s.shard = v_shard;
+                               AND s.credit_type = u.credit_type AND s.shard = x.shard;
   FOR v_a IN 1..cardinality(v_acc) LOOP
     IF v_user[v_a] IS NOT NULL AND v_sys[v_a] IS NULL THEN
-      v_sys[v_a] := ledger_system_account('consumption', v_ct[v_a], v_shard);
+      v_sys[v_a] := ledger_system_account('consumption', v_ct[v_a], v_shards[v_a]);
     END IF;
   END LOOP;
 
