@@ -117,16 +117,15 @@ export async function refundLost(ctx: AppContext, jobId: string, message: string
 
 interface JobBatches {
   claims: Batcher<"claim", string, Claimed | null>;
-  endings: Batcher<string, Omit<FinishJob, "from">, Settled | null>;
+  endings: Batcher<"end", Omit<FinishJob, "from">, Settled | null>;
 }
 
 /**
- * Claims, and one user's endings, that arrive while an earlier batch of the
- * same sort is being written go to the database together (see Batcher): one
- * statement for the batch instead of one per job. Endings are batched per
- * user: a batch holds its accounts' row locks until it commits, so batching
- * across users would make one user's submissions wait for other users'
- * settlements.
+ * Claims, and endings, that arrive while an earlier batch of the same sort is
+ * being written go to the database together (see Batcher): one statement and
+ * one commit for the batch instead of one per job. An endings batch covers
+ * many users; ledger_settle_many takes its row locks in the ledger's global
+ * order, so concurrent batches and single settlements never deadlock.
  */
 function jobBatches(ctx: AppContext): JobBatches {
   const claims = new Batcher<"claim", string, Claimed | null>(async (_key, jobIds) => {
@@ -136,7 +135,7 @@ function jobBatches(ctx: AppContext): JobBatches {
     const claimed = await claimJobs(ctx, ids);
     return jobIds.map((id) => claimed.get(id) ?? null);
   });
-  const endings = new Batcher<string, Omit<FinishJob, "from">, Settled | null>((_userId, items) => settleJobs(ctx.ds, ["running"], items));
+  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => settleJobs(ctx.ds, ["running"], items));
   return { claims, endings };
 }
 
@@ -164,7 +163,7 @@ async function processJob(
   if (!claim) return { skipped: true };
 
   const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
-    const done = await batches.endings.run(claim.user_id, { ...f, jobId, attempt: claim.attempt });
+    const done = await batches.endings.run("end", { ...f, jobId, attempt: claim.attempt });
     if (done) publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: done.status });
   };
   const systemFailure = (message: string) =>
