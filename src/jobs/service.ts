@@ -219,7 +219,16 @@ export async function submitJob(ctx: AppContext, user: User, req: SubmitRequest,
  */
 async function insertJobWithHold(ctx: AppContext, j: Omit<NewJob, "accountId">): Promise<Date> {
   const accountId = await accountIdFor(ctx.ds.manager, j.userId, j.creditType);
-  return submitBatcher(ctx).run("submit", { ...j, accountId });
+  const admitted = await submitBatcher(ctx).run("submit", { ...j, accountId });
+  // Answer once the job is in the queue (or the relay will put it there); the next batch need not wait for that.
+  await admitted.enqueued;
+  return admitted.createdAt;
+}
+
+interface Admitted {
+  createdAt: Date;
+  /** Settles when the batch's jobs were handed to BullMQ (never rejects: a failure is logged and left to the relay). */
+  enqueued: Promise<void>;
 }
 
 interface NewJob {
@@ -236,8 +245,8 @@ interface NewJob {
 }
 
 // One batcher per context (a process serves one context; tests may start several).
-const submitBatchers = new WeakMap<AppContext, Batcher<"submit", NewJob, Date>>();
-function submitBatcher(ctx: AppContext): Batcher<"submit", NewJob, Date> {
+const submitBatchers = new WeakMap<AppContext, Batcher<"submit", NewJob, Admitted>>();
+function submitBatcher(ctx: AppContext): Batcher<"submit", NewJob, Admitted> {
   let b = submitBatchers.get(ctx);
   if (!b) {
     b = new Batcher((_key, jobs) => submitJobs(ctx, jobs));
@@ -246,7 +255,7 @@ function submitBatcher(ctx: AppContext): Batcher<"submit", NewJob, Date> {
   return b;
 }
 
-async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Date | Error)[]> {
+async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Admitted | Error)[]> {
   let rows: { id: string; status: string | null; available: string | null; created_at: Date | null }[];
   try {
     rows = await submitStatement(ctx, jobs);
@@ -266,8 +275,8 @@ async function submitJobs(ctx: AppContext, jobs: NewJob[]): Promise<(Date | Erro
     if ("error" in o) return o.error;
     return new Error(`job ${x.id}: hold ${o.status} without a job row`);
   });
-  await enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
-  return outcomes;
+  const enqueued = enqueue(ctx, jobs.filter((_, i) => outcomes[i] instanceof Date).map((x) => ({ id: x.id, attempts: x.attempts })));
+  return outcomes.map((o) => (o instanceof Date ? { createdAt: o, enqueued } : o));
 }
 
 function submitStatement(ctx: AppContext, jobs: NewJob[]) {
