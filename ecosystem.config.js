@@ -92,6 +92,7 @@ module.exports = {
       wait_ready: true,
       listen_timeout: 30_000,
       kill_timeout: 35_000, // > SHUTDOWN_TIMEOUT_MS (default 25 s) + 5 s grace
+      node_args: PROCESS_NODE_ARGS,
       env,
     },
   ],
