@@ -40,47 +40,21 @@ export interface Settled {
 
 /**
  * Finish a job and settle its hold in ONE statement: the fenced job update
- * and ledger_settle run together, so on a data source (autocommit) there is
- * no transaction round trip at all, and the user account's row lock — every
- * hold and settlement of that user queues on it — is held only for the
- * server-side work and the commit, never across a network round trip.
+ * and the ledger's settlement run together, so on a data source (autocommit)
+ * there is no transaction round trip at all, and the user account's row lock
+ * — every hold and settlement of that user queues on it — is held only for
+ * the server-side work and the commit, never across a network round trip.
  * null when another party already finished the job (the fence did not match).
  *
  * The charge is clamped to the hold in SQL. The job's credit columns assume
  * the hold was still pending (it must be: holds and job endings only ever
  * resolve together); should the ledger report an earlier resolution, they
- * are corrected to what the ledger says.
+ * are corrected to what the ledger says. A refusal by the ledger (no such
+ * hold, more than it holds, a reused id) aborts the statement: the job is
+ * left untouched and the error is thrown.
  */
 export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Promise<Settled | null> {
-  const rows = await preparedRows<{ settle_status: string; posted: string; released: string; guard: null }>(
-    m,
-    "holdfast_settle_job",
-    `WITH j AS (
-       UPDATE jobs SET status = $2::text, result = $3, error_type = $4::text, error_message = $5, finished_at = now(), updated_at = now(),
-              progress = CASE WHEN $2::text = 'succeeded' THEN 100 ELSE progress END,
-              credits_charged = least(greatest($8::bigint, 0), credits_estimated),
-              credits_refunded = credits_estimated - least(greatest($8::bigint, 0), credits_estimated)
-        WHERE id = $1 AND status = ANY ($6) AND ($7::int IS NULL OR attempt = $7)
-        RETURNING hold_transfer_id, credits_charged
-     )
-     SELECT s.status AS settle_status, s.posted, s.released,
-            -- A refusal must undo the job update too. Plain SQL has no RAISE; a failing cast aborts the statement.
-            CASE WHEN s.status IN ('not_found', 'exceeds_hold', 'conflict') THEN ('ledger_settle refused: ' || s.status)::int END AS guard
-       FROM j CROSS JOIN LATERAL ledger_settle($9::uuid, j.hold_transfer_id, j.credits_charged, $10, $11, $12) AS s`,
-    [f.jobId, f.status, f.result === undefined ? null : JSON.stringify(f.result), f.error?.type ?? null,
-      f.error?.message ?? null, f.from, f.attempt, Math.floor(f.charge), derivedId(f.jobId, "settle"), f.releaseType,
-      f.expire ? "expired" : "voided", describe(f)],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  const charged = toInt(row.posted);
-  const refunded = toInt(row.released);
-  if (row.settle_status !== "created") {
-    // Only the job-row fence decides who finishes a job, and every finisher goes
-    // through here, so the hold cannot already be resolved; keep the row truthful if it ever is.
-    await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [f.jobId, charged, refunded]);
-  }
-  return { status: f.status, charged, refunded };
+  return (await settled(m, [f], await settleStatement(m, f.from, [f])))[0]!;
 }
 
 /**
@@ -94,13 +68,30 @@ export async function settleJob(m: EntityManager | DataSource, f: FinishJob): Pr
  * settled on its own instead, so only the refused one fails.
  */
 export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[], items: Omit<FinishJob, "from">[]): Promise<(Settled | null | Error)[]> {
-  if (items.length === 1) return [await settleJob(m, { ...items[0]!, from }).catch((err: unknown) => asError(err))];
-  let rows: { ord: string; settle_status: string; posted: string; released: string; guard: null }[];
+  let rows: SettledRow[];
   try {
-    rows = await preparedRows(
-      m,
-      "holdfast_settle_jobs",
-      `WITH t AS (
+    rows = await settleStatement(m, from, items);
+  } catch (err) {
+    if (items.length === 1) return [asError(err)];
+    return Promise.all(items.map((f) => settleJob(m, { ...f, from }).catch((e: unknown) => asError(e))));
+  }
+  return settled(m, items, rows);
+}
+
+interface SettledRow {
+  ord: string;
+  settle_status: string;
+  posted: string;
+  released: string;
+  guard: null;
+}
+
+/** The fenced job updates and their holds' settlements, one row per item that got through its fence. */
+function settleStatement(m: EntityManager | DataSource, from: JobStatus[], items: Omit<FinishJob, "from">[]): Promise<SettledRow[]> {
+  return preparedRows<SettledRow>(
+    m,
+    "holdfast_settle_jobs",
+    `WITH t AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::uuid[],
                               $9::text[], $10::text[], $11::text[])
            WITH ORDINALITY AS t (job_id, status, result, error_type, error_message, attempt, charge, settle_id, release_type, void_state,
@@ -123,15 +114,15 @@ export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[
                 (SELECT array_agg(j.credits_charged ORDER BY j.ord) FROM j), (SELECT array_agg(j.release_type ORDER BY j.ord) FROM j),
                 (SELECT array_agg(j.void_state ORDER BY j.ord) FROM j), (SELECT array_agg(j.description ORDER BY j.ord) FROM j)) AS s
          JOIN j ON j.hold_transfer_id = s.pending_id`,
-      [items.map((f) => f.jobId), items.map((f) => f.status), items.map((f) => (f.result === undefined ? null : JSON.stringify(f.result))),
-        items.map((f) => f.error?.type ?? null), items.map((f) => f.error?.message ?? null), items.map((f) => f.attempt),
-        items.map((f) => Math.floor(f.charge)), items.map((f) => derivedId(f.jobId, "settle")), items.map((f) => f.releaseType),
-        items.map((f) => (f.expire ? "expired" : "voided")), items.map((f) => describe({ ...f, from })), from],
-    );
-  } catch {
-    return Promise.all(items.map((f) => settleJob(m, { ...f, from }).catch((err: unknown) => asError(err))));
-  }
-  // By position in the batch: two claims of one job may end in one batch, and only the one the fence let through settled.
+    [items.map((f) => f.jobId), items.map((f) => f.status), items.map((f) => (f.result === undefined ? null : JSON.stringify(f.result))),
+      items.map((f) => f.error?.type ?? null), items.map((f) => f.error?.message ?? null), items.map((f) => f.attempt),
+      items.map((f) => Math.floor(f.charge)), items.map((f) => derivedId(f.jobId, "settle")), items.map((f) => f.releaseType),
+      items.map((f) => (f.expire ? "expired" : "voided")), items.map((f) => describe(f)), from],
+  );
+}
+
+/** Each item's outcome, by position in the batch: two claims of one job may end in one batch, and only the one its fence let through settled. */
+function settled(m: EntityManager | DataSource, items: Omit<FinishJob, "from">[], rows: SettledRow[]): Promise<(Settled | null)[]> {
   const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
   return Promise.all(items.map(async (f, i) => {
     const row = byOrd.get(i + 1);
@@ -139,6 +130,8 @@ export async function settleJobs(m: EntityManager | DataSource, from: JobStatus[
     const charged = toInt(row.posted);
     const refunded = toInt(row.released);
     if (row.settle_status !== "created") {
+      // Only the job-row fence decides who finishes a job, and every finisher goes
+      // through here, so the hold cannot already be resolved; keep the row truthful if it ever is.
       await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [f.jobId, charged, refunded]);
     }
     return { status: f.status, charged, refunded };
@@ -154,7 +147,7 @@ export async function finishJob(ds: DataSource, f: FinishJob): Promise<Job | nul
   return (await settleJob(ds, f)) ? ds.getRepository(JobEntity).findOneByOrFail({ id: f.jobId }) : null;
 }
 
-function describe(f: FinishJob): string {
+function describe(f: Omit<FinishJob, "from">): string {
   if (f.status === "succeeded") return "Job succeeded";
   if (f.status === "canceled") return "Job cancelled";
   return f.error?.type === "user" ? "Job failed (input)" : "Job failed (platform): refunded";

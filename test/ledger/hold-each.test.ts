@@ -17,6 +17,7 @@ import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";
 import { behindLock } from "../helpers/barrier";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { failure, rng } from "../helpers/util";
 
 const CT = "standard";
 const BATCHES = 20;
@@ -122,18 +123,6 @@ async function pendingHolds(accountId: string): Promise<{ id: string; amount: nu
 }
 
 const sortById = <T extends { id: string }>(xs: T[]): T[] => [...xs].sort((a, b) => a.id.localeCompare(b.id));
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("holdEach: each hold admitted or refused on its own, in order", () => {
   it("balance 10, holds [4, 7, 5, 1]: created, insufficient (6 left), created, created — held 10, available 0", async () => {
@@ -437,17 +426,6 @@ describe(`${BATCHES} concurrent batches of ${PER_BATCH} holds of 1 credit agains
 });
 
 describe("holdEach refuses bad input with SQLSTATE 22023 (or the wrapper's RangeError) and changes nothing", () => {
-  /** The SQLSTATE (or error name) a call failed with; the test fails if it succeeded. */
-  async function failure(p: Promise<unknown>): Promise<string> {
-    try {
-      await p;
-    } catch (err) {
-      const e = err as { code?: string; name?: string };
-      return e.code ?? e.name ?? String(err);
-    }
-    throw new Error("call succeeded but should have been refused");
-  }
-
   function direct(holdIds: unknown, accountId: string, amounts: unknown, n = Array.isArray(holdIds) ? holdIds.length : 0) {
     return m.query(HOLD_EACH_SQL, [holdIds, accountId, amounts, Array(n).fill(null), Array(n).fill(null), Array(n).fill(null)]);
   }

@@ -18,6 +18,7 @@ import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";
 import { waitForLockWaiters } from "../helpers/barrier";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { failure, rng, shuffle } from "../helpers/util";
 
 const CT = "standard";
 const INVALID_PARAMETER = "22023";
@@ -84,38 +85,6 @@ async function funded(purchase = 40, promo = 7): Promise<Funded> {
   const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount: purchase, category: "purchase" });
   if (promo > 0) await ledger.grant(m, { id: randomUUID(), userId: user.id, amount: promo, category: "promotional" });
   return { userId: user.id, accountId: g.accountId };
-}
-
-/** SQLSTATE a call failed with; fails the test if it succeeded. */
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { code?: string; name?: string };
-    return e.code ?? e.name ?? String(err);
-  }
-  throw new Error("call succeeded but should have been refused");
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], next: () => number): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 /** ledger_settle's id for the released remainder of a post. */

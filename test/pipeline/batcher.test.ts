@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Batcher } from "../../src/lib/batcher";
+import { rng } from "../helpers/util";
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -66,18 +67,6 @@ function track<T>(p: Promise<T>): { state: "pending" | "fulfilled" | "rejected";
     t.reason = e;
   });
   return t;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("Batcher", () => {
