@@ -41,6 +41,12 @@ BEGIN
   IF (SELECT count(DISTINCT x) FROM unnest(p_pendings) x) <> v_n THEN
     RAISE EXCEPTION 'settle_many resolves each pending transfer once per call' USING ERRCODE = '22023';
   END IF;
+  -- One hold needs no locks up front: ledger_settle's own order is the global one.
+  IF v_n = 1 THEN
+    RETURN QUERY SELECT p_pendings[1], s.status, s.posted, s.released
+      FROM ledger_settle(p_ids[1], p_pendings[1], p_amounts[1], p_release_types[1], p_void_states[1], p_descriptions[1]) AS s;
+    RETURN;
+  END IF;
   PERFORM 1 FROM ledger_pending p WHERE p.transfer_id = ANY (p_pendings) ORDER BY p.transfer_id FOR NO KEY UPDATE;
   PERFORM 1 FROM ledger_accounts a
    WHERE a.id IN (SELECT t.debit_account_id FROM ledger_transfers t WHERE t.id = ANY (p_pendings))
