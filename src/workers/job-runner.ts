@@ -121,9 +121,21 @@ interface JobBatches {
 }
 
 /**
+ * How long a claim, and an ending, may wait for others to share its
+ * statement (Batcher's lingerMs). Under heavy load batches fill while the
+ * previous one is written and nothing waits; at a moderate rate (measured at
+ * 500 jobs/s) most batches would otherwise hold one or two jobs, and the
+ * worker and its database sessions spent a fifth more CPU per job — CPU the
+ * API, whose answers people wait for, shares on a small machine. A job
+ * starts at most 2 ms and ends at most 5 ms later for it.
+ */
+const CLAIM_LINGER_MS = 2;
+const ENDING_LINGER_MS = 5;
+
+/**
  * Claims, and endings, that arrive while an earlier batch of the same sort is
- * being written go to the database together (see Batcher): one statement and
- * one commit for the batch instead of one per job. An endings batch covers
+ * being written (or within the linger above) go to the database together
+ * (see Batcher): one statement and one commit for the batch instead of one per job. An endings batch covers
  * many users; ledger_settle_many takes its row locks in the ledger's global
  * order, so concurrent batches and single settlements never deadlock.
  */
@@ -134,18 +146,33 @@ function jobBatches(ctx: AppContext): JobBatches {
     if (ids.length < jobIds.length) return Promise.all(jobIds.map((id) => claimJobs(ctx, [id]).then((r) => r.get(id) ?? null)));
     const claimed = await claimJobs(ctx, ids);
     return jobIds.map((id) => claimed.get(id) ?? null);
+  }, { lingerMs: CLAIM_LINGER_MS });
+  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => settleJobs(ctx.ds, ["running"], items), {
+    lingerMs: ENDING_LINGER_MS,
   });
-  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => settleJobs(ctx.ds, ["running"], items));
   return { claims, endings };
 }
 
-/** The fenced claim: the next attempt of each job that is not final yet. */
+/**
+ * The fenced claim: the next attempt of each job that is not final yet.
+ *
+ * Committed without waiting for the disk (synchronous_commit off for this
+ * statement only): a claim moves no credit, and WAL is written in order, so
+ * the job's settlement — which waits for the disk as every ledger write
+ * does — makes its claim durable too. Only a database crash within a moment
+ * of a claim can lose one, and that is a claim that never happened: the
+ * job is `queued` again, this run's settlement finds no claim of its attempt
+ * and changes nothing, and the queue's retry (or the reaper) ends the job
+ * exactly as after a worker crash. It spares one disk flush per claim
+ * batch, which submissions wait behind.
+ */
 async function claimJobs(ctx: AppContext, jobIds: string[]): Promise<Map<string, Claimed>> {
   const rows = await preparedRows<Claimed>(
     ctx.ds,
     "holdfast_claim_jobs",
     `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
             enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
+       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
       WHERE id = ANY ($1::uuid[]) AND status IN ('queued', 'running')
       RETURNING id, attempt, max_attempts, kind, input, user_id, credits_estimated, cancel_requested_at`,
     [jobIds],

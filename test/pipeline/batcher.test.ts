@@ -3,7 +3,7 @@
  * fake whose every call hands back a deferred the test settles, so which
  * calls end up in which batch is decided by the test, not by timing.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Batcher } from "../../src/lib/batcher";
 import { rng } from "../helpers/util";
 
@@ -159,7 +159,7 @@ describe("Batcher", () => {
 
   it("never overlaps two batches of one key; every call gets its own outcome (seeded random interleaving)", async () => {
     const f = fakeFlush<number, number, string>();
-    const b = new Batcher(f.flush, 7);
+    const b = new Batcher(f.flush, { maxBatch: 7 });
     const next = rng(424242);
     const keys = 5;
     const results: { key: number; item: number; t: ReturnType<typeof track<string>> }[] = [];
@@ -203,7 +203,7 @@ describe("Batcher", () => {
 
   it("splits a long wait into batches of at most maxBatch, one after the other", async () => {
     const f = fakeFlush<string, number, number>();
-    const b = new Batcher(f.flush, 3);
+    const b = new Batcher(f.flush, { maxBatch: 3 });
     const ps = Array.from({ length: 9 }, (_, i) => track(b.run("k", i)));
     expect(f.calls.map((c) => c.items)).toEqual([[0]]);
     const expected = [[0], [1, 2, 3], [4, 5, 6], [7, 8]];
@@ -219,7 +219,7 @@ describe("Batcher", () => {
 
   it("refuses a batch size that is not a whole number ≥ 1 (it would flush empty batches forever)", () => {
     const f = fakeFlush<string, number, number>();
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new Batcher(f.flush, bad), String(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new Batcher(f.flush, { maxBatch: bad }), String(bad)).toThrow(RangeError);
   });
 
   it("rejects only the call whose outcome is an Error", async () => {
@@ -314,5 +314,66 @@ describe("Batcher", () => {
     await settle();
     expect(p0).toEqual({ state: "fulfilled", value: null });
     expect(ps.map((p) => [p.state, p.value])).toEqual([["fulfilled", 0], ["fulfilled", ""], ["fulfilled", null]]);
+  });
+
+  describe("lingerMs", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("holds a batch that is not full until its oldest call is lingerMs old, then flushes everything that came", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+      const f = fakeFlush<string, number, number>();
+      const b = new Batcher(f.flush, { lingerMs: 5 });
+      const ps = [track(b.run("k", 1))];
+      expect(f.calls).toHaveLength(0); // lingering, not flushed at once
+      vi.advanceTimersByTime(3);
+      ps.push(track(b.run("k", 2)));
+      expect(f.calls).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(f.calls).toHaveLength(0);
+      vi.advanceTimersByTime(1); // the first call is now 5 ms old
+      expect(f.calls.map((c) => c.items)).toEqual([[1, 2]]);
+      f.calls[0]!.done.resolve([10, 20]);
+      await vi.runAllTimersAsync();
+      expect(ps.map((p) => p.value)).toEqual([10, 20]);
+    });
+
+    it("a full batch does not linger", () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+      const f = fakeFlush<string, number, number>();
+      const b = new Batcher(f.flush, { lingerMs: 1000, maxBatch: 3 });
+      for (const i of [1, 2]) void b.run("k", i);
+      expect(f.calls).toHaveLength(0);
+      void b.run("k", 3);
+      expect(f.calls.map((c) => c.items)).toEqual([[1, 2, 3]]);
+      vi.advanceTimersByTime(1000); // the cleared timer flushes nothing more
+      expect(f.calls).toHaveLength(1);
+    });
+
+    it("calls that waited for a batch in flight past their linger go as soon as it is done", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+      const f = fakeFlush<string, number, number>();
+      const b = new Batcher(f.flush, { lingerMs: 5 });
+      void b.run("k", 1);
+      vi.advanceTimersByTime(5);
+      expect(f.calls).toHaveLength(1);
+      const p2 = track(b.run("k", 2));
+      vi.advanceTimersByTime(20); // the first batch is slow
+      expect(f.calls).toHaveLength(1); // never two batches of a key at once
+      f.calls[0]!.done.resolve([1]);
+      await Promise.resolve();
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(f.calls.map((c) => c.items)).toEqual([[1], [2]]); // no second linger
+      f.calls[1]!.done.resolve([2]);
+      await vi.runAllTimersAsync();
+      expect(p2.value).toBe(2);
+    });
+
+    it("refuses a negative or non-finite linger", () => {
+      const f = fakeFlush<string, number, number>();
+      for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => new Batcher(f.flush, { lingerMs: bad }), String(bad)).toThrow(RangeError);
+      }
+    });
   });
 });
