@@ -39,6 +39,13 @@ export const configSchema = z.object({
 
   /** Job worker concurrency per process (default 10). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * CPU priority (nice, 0–19; default 10) of a process that only runs
+   * workers. Submissions are what people wait on, so where API and workers
+   * share a machine the API gets the cores first; a worker still has every
+   * core the API leaves idle. 0 leaves the priority alone.
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** BullMQ lock duration in ms: a worker silent this long is presumed dead (default 30000). */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
   /** How often stalled (dead-worker) jobs are looked for, in ms (default 30000). */

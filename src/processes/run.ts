@@ -13,6 +13,7 @@ import { loadConfig, type Config } from "../config";
 import { type AppContext, closeContext, createContext } from "../context";
 import { builtinKinds, builtinServices } from "../jobs/builtin";
 import type { KindRegistry, KindServices } from "../jobs/kind";
+import { lowerPriority } from "../lib/priority";
 import { ensureBootstrapAdmin } from "../users/bootstrap";
 import { migrateUnderLock } from "./migrate";
 
@@ -27,6 +28,8 @@ export interface RoleStarter {
   /** DB connections this role wants from the process's pool. */
   poolSize(config: Config): number;
   start(ctx: AppContext): Promise<Role>;
+  /** CPU priority this role would run at; a process lowers its own only when every role it runs asks for it. */
+  nice?(config: Config): number;
 }
 
 export interface ProcessOptions {
@@ -47,9 +50,12 @@ export interface RunningProcess {
 export async function startProcess(name: string, starters: RoleStarter[], opts: ProcessOptions = {}): Promise<RunningProcess> {
   const config = loadConfig();
   const kinds = opts.kinds ? opts.kinds(config) : builtinKinds(config);
+  const nice = starters.every((s) => s.nice) ? Math.min(...starters.map((s) => s.nice!(config))) : 0;
   const poolSize = starters.reduce((n, s) => n + s.poolSize(config), 0);
   const ctx = await createContext(config, { kinds, name: `holdfast-${name}`, poolSize });
   Object.assign(ctx.services, opts.services ? opts.services(config, ctx) : builtinServices(config, ctx.ds));
+  const lowered = lowerPriority(nice);
+  if (!lowered.ok) ctx.logger.warn({ nice, err: lowered.error }, "could not lower the process's CPU priority");
   try {
     await migrateUnderLock(ctx.ds, ctx.logger);
     // The ADMIN_API_KEY user, whichever process starts first (idempotent, concurrent-safe).

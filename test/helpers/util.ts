@@ -1,4 +1,5 @@
-/** Test helpers shared by the ledger and batching tests. */
+/** Test helpers shared by the ledger, batching and process tests. */
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
 export function rng(seed: number): () => number {
@@ -31,4 +32,12 @@ export async function failure(p: Promise<unknown>): Promise<string> {
     return e.code ?? e.name ?? String(err);
   }
   throw new Error("call succeeded but should have been refused");
+}
+
+/** The nice value of every thread of a (Linux) process, from /proc/<pid>/task/<tid>/stat (field 19). */
+export function threadNices(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+  });
 }

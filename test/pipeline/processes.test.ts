@@ -16,6 +16,7 @@ import { allTasks } from "../../src/workers/task-list";
 import { spawnHoldfast, stopWorker, type WorkerProcess } from "../fixtures/spawn";
 import { createTestDb, redisUrl, type TestDb, testPrefix } from "../helpers/db";
 import { waitFor } from "../helpers/platform";
+import { threadNices } from "../helpers/util";
 
 let db: TestDb;
 let proc: WorkerProcess;
@@ -49,6 +50,10 @@ async function api(key: string, method: string, p: string, body?: unknown) {
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the API
 }
+
+it("keeps its CPU priority: the API runs in this process too (WORKER_NICE lowers worker-only processes)", () => {
+  expect(new Set(threadNices(proc.pid))).toEqual(new Set([0]));
+});
 
 it("runs a built-in job end to end: submit, run on the worker, settle", async () => {
   const { user, apiKey } = await createUser(db.ds.manager, { email: `${randomUUID()}@example.com` });

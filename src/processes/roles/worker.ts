@@ -14,6 +14,8 @@ export const workerRole: RoleStarter = {
   // A claim and a settlement per running job, plus progress writes and the
   // cancel poll; a few more for Stripe events and mail.
   poolSize: (config) => config.WORKER_CONCURRENCY + 10,
+  // Nobody waits on a worker the way a client waits on a submission (see WORKER_NICE).
+  nice: (config) => config.WORKER_NICE,
   async start(ctx) {
     const jobs = startJobWorker(ctx);
     const stripeEvents = startStripeEventWorker(ctx);
