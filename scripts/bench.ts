@@ -37,11 +37,13 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Queue, Worker } from "bullmq";
 import { Client } from "pg";
+import type { DataSource } from "typeorm";
 import { loadConfig } from "../src/config";
 import { createDataSource } from "../src/db/data-source";
 import * as ledger from "../src/ledger";
 import { migrateUnderLock } from "../src/processes/migrate";
 import { createRedis } from "../src/queues";
+import { settleJobs } from "../src/jobs/settlement";
 import { createUser } from "../src/users/users";
 import {
   cpuMeter, dropDatabase, freePort, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
@@ -64,6 +66,7 @@ const SECONDS = num("seconds", 10);
 const LANES = num("lanes", 32);
 const USERS = num("users", 1);
 const MANY_USERS = 32;
+const HISTORY = num("history", 20_000);
 /** The raw BullMQ worker's concurrency, which the issue fixes at 50; the e2e worker uses the same. */
 const RAW_CONCURRENCY = 50;
 
@@ -100,6 +103,37 @@ async function rawBullmq(redisUrl: string, prefix: string, results: Results): Pr
 }
 
 /**
+ * A live platform's tables hold its history, and PostgreSQL plans each
+ * prepared statement for the tables it sees when a connection first runs it,
+ * keeping that plan until the next ANALYZE. Started on empty tables, the
+ * processes would cache sequential-scan plans (cheapest for a few rows) and
+ * run them all through the measurement as the tables grow, which is not how
+ * the platform runs once it has served its first few thousand jobs. So the
+ * scratch database first gets `jobs` finished jobs (held, run, charged 1
+ * credit each, through the same ledger functions and job settlement the
+ * platform uses), then ANALYZE, and only then do the API and worker start.
+ */
+async function seedHistory(ds: DataSource, accounts: { userId: string; accountId: string }[], jobs: number): Promise<void> {
+  const perUser = Math.ceil(jobs / accounts.length);
+  for (const a of accounts) {
+    for (let done = 0; done < perUser; done += 500) {
+      const ids = Array.from({ length: Math.min(500, perUser - done) }, () => randomUUID());
+      await ledger.holdEach(ds.manager, {
+        accountId: a.accountId, creditType: "standard", holds: ids.map((id) => ({ id, amount: 1, jobId: id, description: "Hold for bench-noop job" })),
+      });
+      await ds.query(
+        `INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
+         SELECT id, $2, 'bench-noop', '{}', 'standard', 1, id, 3, 5000 FROM unnest($1::uuid[]) AS id`,
+        [ids, a.userId],
+      );
+      const out = await settleJobs(ds, ["queued"], ids.map((jobId) => ({ jobId, attempt: null, status: "succeeded", charge: 1, releaseType: "release", result: { ok: true } })));
+      if (out.some((o) => !o || o instanceof Error)) throw new Error("seeding the history failed");
+    }
+  }
+  await ds.query("ANALYZE");
+}
+
+/**
  * Wait until no job is queued or running. Every job counted was accepted
  * before this is called. The count uses the partial index of live jobs, and
  * polls every 25 ms: it runs on the measured database, so it must stay cheap.
@@ -120,12 +154,16 @@ interface Stack {
 }
 
 /** Submit `jobs` over HTTP from LANES clients and wait until all are settled; jobs per second and CPU per job. */
-async function e2e(s: Stack, submit: () => Promise<number>, jobs: number) {
-  const meter = cpuMeter({
+function stackMeter(s: Stack) {
+  return cpuMeter({
     api: () => [s.api.pid], worker: () => [s.worker.pid], pg: () => pidsMatching(` ${SCRATCH_DB} 127.0.0.1(`),
     pg_autovacuum: () => pidsMatching(`autovacuum worker ${SCRATCH_DB}`), redis: () => redisPids(s.redisUrl),
     client: () => [process.pid],
   });
+}
+
+async function e2e(s: Stack, submit: () => Promise<number>, jobs: number) {
+  const meter = stackMeter(s);
   const t0 = performance.now();
   let next = 0;
   let refused = 0;
@@ -145,6 +183,7 @@ async function e2e(s: Stack, submit: () => Promise<number>, jobs: number) {
 /** Open loop: send at RATE per second whatever the answers do; latency of accepted submissions. */
 async function latency(s: Stack, submit: () => Promise<number>, results: Results): Promise<void> {
   const total = Math.round(RATE * SECONDS);
+  const meter = stackMeter(s);
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
   let errors = 0;
@@ -170,6 +209,9 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
   results.submit_rate_per_s = round(sendRate);
   results.submit_errors = errors;
   await settled(s.pg);
+  // CPU per job at this rate (batches are small at 500/s, so this is more than in the throughput runs).
+  const cpu = meter(latencies.length + errors);
+  for (const k of ["api", "worker", "pg", "redis", "client"]) results[`at_rate_${k}_cpu_ms_per_job`] = round(cpu[k]!, 2);
 }
 
 async function main(): Promise<void> {
@@ -188,11 +230,15 @@ async function main(): Promise<void> {
   await ds.initialize();
   await migrateUnderLock(ds);
   const keys: string[] = [];
+  const accounts: { userId: string; accountId: string }[] = [];
   for (let i = 0; i < Math.max(USERS, MANY_USERS); i++) {
     const { user, apiKey } = await createUser(ds.manager, { email: `bench-${i}-${randomUUID()}@holdfast.local` });
-    await ledger.grant(ds.manager, { id: randomUUID(), userId: user.id, amount: 1_000_000_000, category: "admin" });
+    const g = await ledger.grant(ds.manager, { id: randomUUID(), userId: user.id, amount: 1_000_000_000, category: "admin" });
     keys.push(apiKey);
+    accounts.push({ userId: user.id, accountId: g.accountId });
   }
+  note(`history: ${HISTORY} finished jobs …`);
+  await seedHistory(ds, accounts, HISTORY);
 
   const port = await freePort();
   // The worker runs as many jobs at once as the raw BullMQ worker above (50), so the ratio compares like with like.
