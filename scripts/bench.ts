@@ -27,7 +27,7 @@
  *   npm run bench --silent -- --json    exactly one JSON line on stdout
  *   options: --jobs N (e2e, default 5000) --raw-jobs N (default 20000) --rate R (default 500)
  *            --seconds S (default 10) --lanes L (concurrent clients, default 32) --users U (default 1)
- *            --no-kinds (skip scripts/bench-kinds)
+ *            --history N (finished jobs the scratch database starts with, default 20000) --no-kinds (skip scripts/bench-kinds)
  *   env: BENCH_NODE_ARGS="…" replaces the node flags of the API and worker processes (default: the
  *        production flags in scripts/node-args.json); WORKER_CONCURRENCY (default 50, the raw
  *        worker's) and other settings reach them as in production.
