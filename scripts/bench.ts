@@ -44,6 +44,7 @@ import * as ledger from "../src/ledger";
 import { migrateUnderLock } from "../src/processes/migrate";
 import { createRedis } from "../src/queues";
 import { settleJobs } from "../src/jobs/settlement";
+import { DEFAULT_CREDIT_TYPE } from "../src/ledger/types";
 import { createUser } from "../src/users/users";
 import {
   cpuMeter, dropDatabase, freePort, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
@@ -119,12 +120,12 @@ async function seedHistory(ds: DataSource, accounts: { userId: string; accountId
     for (let done = 0; done < perUser; done += 500) {
       const ids = Array.from({ length: Math.min(500, perUser - done) }, () => randomUUID());
       await ledger.holdEach(ds.manager, {
-        accountId: a.accountId, creditType: "standard", holds: ids.map((id) => ({ id, amount: 1, jobId: id, description: "Hold for bench-noop job" })),
+        accountId: a.accountId, creditType: DEFAULT_CREDIT_TYPE, holds: ids.map((id) => ({ id, amount: 1, jobId: id, description: "Hold for bench-noop job" })),
       });
       await ds.query(
         `INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
-         SELECT id, $2, 'bench-noop', '{}', 'standard', 1, id, 3, 5000 FROM unnest($1::uuid[]) AS id`,
-        [ids, a.userId],
+         SELECT id, $2, 'bench-noop', '{}', $3, 1, id, 3, 5000 FROM unnest($1::uuid[]) AS id`,
+        [ids, a.userId, DEFAULT_CREDIT_TYPE],
       );
       const out = await settleJobs(ds, ["queued"], ids.map((jobId) => ({ jobId, attempt: null, status: "succeeded", charge: 1, releaseType: "release", result: { ok: true } })));
       if (out.some((o) => !o || o instanceof Error)) throw new Error("seeding the history failed");

@@ -13,9 +13,9 @@ import type { EntityManager, QueryRunner } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InsufficientCredits } from "../../src/errors";
 import * as ledger from "../../src/ledger";
-import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { behindLock } from "../helpers/barrier";
+import { backendPids, connectRunners, fundedAccount } from "../helpers/ledger";
 
 const HOLDS = 200;
 const BALANCE = 50;
@@ -27,12 +27,8 @@ let conns: QueryRunner[];
 beforeAll(async () => {
   db = await createTestDb({ poolSize: HOLDS + 6 });
   m = db.ds.manager;
-  conns = await Promise.all(Array.from({ length: HOLDS }, async () => {
-    const qr = db.ds.createQueryRunner();
-    await qr.connect();
-    return qr;
-  }));
-  const pids = await Promise.all(conns.map(async (c) => ((await c.query(`SELECT pg_backend_pid() AS pid`)) as [{ pid: number }])[0].pid));
+  conns = await connectRunners(db.ds, HOLDS);
+  const pids = await backendPids(conns);
   expect(new Set(pids).size).toBe(HOLDS);
 });
 afterAll(async () => {
@@ -40,11 +36,7 @@ afterAll(async () => {
   await db.close();
 });
 
-async function funded(amount: number): Promise<{ userId: string; accountId: string }> {
-  const { user } = await createUser(m, { email: `race-${randomUUID()}@example.com` });
-  const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount, category: "purchase" });
-  return { userId: user.id, accountId: g.accountId };
-}
+const funded = (amount: number) => fundedAccount(m, amount);
 
 
 function checkHoldRace(results: PromiseSettledResult<{ status: string }>[]): void {

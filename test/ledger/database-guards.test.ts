@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as ledger from "../../src/ledger";
-import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { fundedAccount } from "../helpers/ledger";
 
 const CHECK_VIOLATION = "23514";
 const UNIQUE_VIOLATION = "23505";
@@ -33,12 +33,7 @@ async function sqlState(m: EntityManager, sql: string, params: unknown[] = []): 
   throw new Error(`statement succeeded but should have been refused: ${sql}`);
 }
 
-async function funded(amount: number): Promise<{ userId: string; accountId: string }> {
-  const m = db.ds.manager;
-  const { user } = await createUser(m, { email: `guard-${randomUUID()}@example.com` });
-  const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount, category: "purchase" });
-  return { userId: user.id, accountId: g.accountId };
-}
+const funded = (amount: number) => fundedAccount(db.ds.manager, amount);
 
 async function accountRow(accountId: string): Promise<Record<string, string>> {
   const rows: Record<string, string>[] = await db.ds.manager.query(

@@ -19,6 +19,7 @@ import { createUser } from "../../src/users/users";
 import { waitForLockWaiters } from "../helpers/barrier";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { failure, rng, shuffle } from "../helpers/util";
+import { backendPids, connectRunners } from "../helpers/ledger";
 
 const CT = "standard";
 const INVALID_PARAMETER = "22023";
@@ -37,12 +38,8 @@ let conns: QueryRunner[];
 beforeAll(async () => {
   db = await createTestDb({ poolSize: CALLS + SETTLERS + 8 });
   m = db.ds.manager;
-  conns = await Promise.all(Array.from({ length: CALLS + SETTLERS }, async () => {
-    const qr = db.ds.createQueryRunner();
-    await qr.connect();
-    return qr;
-  }));
-  const pids = await Promise.all(conns.map(async (c) => ((await c.query(`SELECT pg_backend_pid() AS pid`)) as [{ pid: number }])[0].pid));
+  conns = await connectRunners(db.ds, CALLS + SETTLERS);
+  const pids = await backendPids(conns);
   expect(new Set(pids).size).toBe(conns.length);
 });
 afterAll(async () => {

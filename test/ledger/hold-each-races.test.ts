@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager, QueryRunner } from "typeorm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as ledger from "../../src/ledger";
-import { createUser } from "../../src/users/users";
 import { waitForLockWaiters } from "../helpers/barrier";
 import { createTestDb, type TestDb } from "../helpers/db";
+import { connectRunners, fundedAccount } from "../helpers/ledger";
 
 let db: TestDb;
 let m: EntityManager;
@@ -18,22 +18,14 @@ let conns: QueryRunner[];
 beforeAll(async () => {
   db = await createTestDb({ poolSize: 10 });
   m = db.ds.manager;
-  conns = await Promise.all(Array.from({ length: 2 }, async () => {
-    const qr = db.ds.createQueryRunner();
-    await qr.connect();
-    return qr;
-  }));
+  conns = await connectRunners(db.ds, 2);
 });
 afterAll(async () => {
   for (const qr of conns ?? []) await qr.release();
   await db.close();
 });
 
-async function funded(amount: number): Promise<{ userId: string; accountId: string }> {
-  const { user } = await createUser(m, { email: `r-${randomUUID()}@example.com` });
-  const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount, category: "purchase" });
-  return { userId: user.id, accountId: g.accountId };
-}
+const funded = (amount: number) => fundedAccount(m, amount);
 
 const statuses = (r: PromiseSettledResult<ledger.HoldEachOutcome[] | { status: string }>) => {
   if (r.status === "rejected") return `rejected ${(r.reason as { code?: string }).code ?? String(r.reason)}`;

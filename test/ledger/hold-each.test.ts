@@ -14,10 +14,10 @@ import type { EntityManager, QueryRunner } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InsufficientCredits, LedgerConflict } from "../../src/errors";
 import * as ledger from "../../src/ledger";
-import { createUser } from "../../src/users/users";
 import { behindLock } from "../helpers/barrier";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { failure, rng } from "../helpers/util";
+import { backendPids, connectRunners, fundedAccount } from "../helpers/ledger";
 
 const CT = "standard";
 const BATCHES = 20;
@@ -33,12 +33,8 @@ let conns: QueryRunner[];
 beforeAll(async () => {
   db = await createTestDb({ poolSize: BATCHES + 6 });
   m = db.ds.manager;
-  conns = await Promise.all(Array.from({ length: BATCHES }, async () => {
-    const qr = db.ds.createQueryRunner();
-    await qr.connect();
-    return qr;
-  }));
-  const pids = await Promise.all(conns.map(async (c) => ((await c.query(`SELECT pg_backend_pid() AS pid`)) as [{ pid: number }])[0].pid));
+  conns = await connectRunners(db.ds, BATCHES);
+  const pids = await backendPids(conns);
   expect(new Set(pids).size).toBe(BATCHES);
 });
 afterAll(async () => {
@@ -46,12 +42,7 @@ afterAll(async () => {
   await db.close();
 });
 
-async function funded(amount: number): Promise<{ userId: string; accountId: string }> {
-  const { user } = await createUser(m, { email: `each-${randomUUID()}@example.com` });
-  if (amount === 0) return { userId: user.id, accountId: await ledger.userAccountId(m, user.id) };
-  const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount, category: "purchase" });
-  return { userId: user.id, accountId: g.accountId };
-}
+const funded = (amount: number) => fundedAccount(m, amount);
 
 function ids(n: number): string[] {
   return Array.from({ length: n }, () => randomUUID());

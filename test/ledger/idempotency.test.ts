@@ -14,9 +14,9 @@ import type { EntityManager, QueryRunner } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InsufficientCredits, LedgerConflict } from "../../src/errors";
 import * as ledger from "../../src/ledger";
-import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
 import { behindLock } from "../helpers/barrier";
+import { connectRunners, fundedAccount } from "../helpers/ledger";
 
 const N = 20;
 
@@ -26,23 +26,14 @@ let conns: QueryRunner[];
 beforeAll(async () => {
   db = await createTestDb({ poolSize: N + 6 });
   m = db.ds.manager;
-  conns = await Promise.all(Array.from({ length: N }, async () => {
-    const qr = db.ds.createQueryRunner();
-    await qr.connect();
-    return qr;
-  }));
+  conns = await connectRunners(db.ds, N);
 });
 afterAll(async () => {
   for (const qr of conns ?? []) await qr.release();
   await db.close();
 });
 
-async function funded(amount: number): Promise<{ userId: string; accountId: string }> {
-  const { user } = await createUser(m, { email: `idem-${randomUUID()}@example.com` });
-  if (amount === 0) return { userId: user.id, accountId: await ledger.userAccountId(m, user.id) };
-  const g = await ledger.grant(m, { id: randomUUID(), userId: user.id, amount, category: "purchase" });
-  return { userId: user.id, accountId: g.accountId };
-}
+const funded = (amount: number) => fundedAccount(m, amount);
 
 async function transferRows(where: string, param: string): Promise<{ kind: string; amount: number }[]> {
   const rows: { kind: string; amount: string }[] = await m.query(
