@@ -20,6 +20,7 @@ import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
 import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFastPath";
 import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHolds";
 import { BatchedSettlements1764000000600 } from "./migrations/1764000000600-BatchedSettlements";
+import { SetBasedBatches1764000000700 } from "./migrations/1764000000700-SetBasedBatches";
 
 export const entities = [
   UserEntity,
@@ -41,6 +42,7 @@ export const migrations = [
   LedgerFastPath1764000000400,
   BatchedHolds1764000000500,
   BatchedSettlements1764000000600,
+  SetBasedBatches1764000000700,
 ];
 
 export * from "./api-key";

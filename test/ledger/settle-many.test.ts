@@ -315,6 +315,96 @@ describe("ledger_settle_many resolves each hold exactly as ledger_settle does", 
     expect(await ledger.balances(m, a.userId)).toMatchObject({ held: 0, posted: 44 });
     expect(await ledger.balances(m, b.userId)).toMatchObject({ held: 0, posted: 43 });
   });
+  it("seeded random batches over accounts with one to three lots equal the same settles one by one on twins (lots that cover a batch's charges, and spills)", async () => {
+    const next = rng(9001);
+    const CATEGORIES = ["subscription", "purchase", "promotional", "admin"] as const;
+    let coveredByOneLot = 0;
+    let spilled = 0;
+    for (let round = 0; round < 12; round++) {
+      const plan = Array.from({ length: 3 }, () => {
+        const lots = Array.from({ length: 1 + Math.floor(next() * 3) }, () => ({
+          amount: 3 + Math.floor(next() * 28),
+          category: CATEGORIES[Math.floor(next() * CATEGORIES.length)]!,
+          expiresAt: next() < 0.3 ? new Date(Date.now() + 3_600_000 * (1 + Math.floor(next() * 48))) : null,
+        }));
+        const total = lots.reduce((t, l) => t + l.amount, 0);
+        const holds: number[] = [];
+        let left = total;
+        for (let k = 0, n = 1 + Math.floor(next() * 4); k < n && left > 0; k++) {
+          const h = 1 + Math.floor(next() * Math.min(left, 12));
+          holds.push(h);
+          left -= h;
+        }
+        return { lots, holds, actions: holds.map(() => ACTIONS[Math.floor(next() * ACTIONS.length)]!) };
+      });
+      const twin = async (p: (typeof plan)[number]) => {
+        const { user } = await createUser(m, { email: `sm-${randomUUID()}@example.com` });
+        let accountId = "";
+        for (const l of p.lots) {
+          accountId = (await ledger.grant(m, { id: randomUUID(), userId: user.id, amount: l.amount, category: l.category, expiresAt: l.expiresAt })).accountId;
+        }
+        const holds = await holdsOn(accountId, p.holds);
+        return { userId: user.id, accountId, holds, settles: p.holds.map(() => randomUUID()) };
+      };
+      const as = [];
+      const bs = [];
+      for (const p of plan) {
+        as.push(await twin(p));
+        bs.push(await twin(p));
+      }
+      const order = shuffle(plan.flatMap((p, i) => p.holds.map((_h, k) => ({ i, k }))), next);
+      const itemsA = order.map(({ i, k }) => itemFor(plan[i]!.actions[k]!, as[i]!.settles[k]!, as[i]!.holds[k]!, plan[i]!.holds[k]!));
+      const itemsB = order.map(({ i, k }) => itemFor(plan[i]!.actions[k]!, bs[i]!.settles[k]!, bs[i]!.holds[k]!, plan[i]!.holds[k]!));
+      const batch = await settleMany(itemsA);
+      const single = [];
+      for (const i of itemsB) single.push(await settleOne(i));
+      expect(batch.map(outcome), `round ${round}`).toEqual(single);
+      for (let i = 0; i < plan.length; i++) {
+        const sa = await settledState(as[i]!.userId, as[i]!.accountId, as[i]!.holds, as[i]!.settles);
+        expect(sa, `round ${round}, account ${i}`).toEqual(await settledState(bs[i]!.userId, bs[i]!.accountId, bs[i]!.holds, bs[i]!.settles));
+        const [burns] = (await m.query(
+          `SELECT count(*)::int AS rows, count(DISTINCT c.lot_id)::int AS lots, count(DISTINCT c.transfer_id)::int AS posts
+             FROM ledger_lot_consumptions c WHERE c.transfer_id = ANY ($1::uuid[])`,
+          [as[i]!.settles],
+        )) as [{ rows: number; lots: number; posts: number }];
+        if (burns.posts >= 2 && burns.lots === 1) coveredByOneLot++;
+        if (burns.rows > burns.posts) spilled++;
+      }
+    }
+    // Both ways of burning lots were exercised.
+    expect(coveredByOneLot).toBeGreaterThan(0);
+    expect(spilled).toBeGreaterThan(0);
+    expect((await ledger.checkLedger(m)).problems).toEqual([]);
+  });
+
+  it("ids that collide inside one call answer as one ledger_settle after another would: a later reuse is `conflict`, or aborts the call", async () => {
+    const a = await funded();
+    const [h1, h2, h3, h4] = await holdsOn(a.accountId, [3, 4, 5, 2]);
+    await ledger.post(m, { id: randomUUID(), pendingId: h2!, amount: 4 });
+    // h1's charge takes id s; h2 (resolved by someone else) is asked for with s afterwards: s now names h1's charge.
+    const s = randomUUID();
+    expect((await settleMany([itemFor("post-all", s, h1!, 3), itemFor("post-all", s, h2!, 4)])).map(outcome)).toEqual([
+      { status: "created", posted: 3, released: 0 },
+      { status: "conflict", posted: 0, released: 0 },
+    ]);
+    // The other way round: h2 is answered before s2 names anything, then h3 is settled with s2.
+    const s2 = randomUUID();
+    expect((await settleMany([itemFor("void-refund", s2, h2!, 4), itemFor("void-release", s2, h3!, 5)])).map(outcome)).toEqual([
+      { status: "already_posted", posted: 4, released: 0 },
+      { status: "created", posted: 0, released: 5 },
+    ]);
+    const before = await ledger.balances(m, a.userId);
+    // Two holds this call resolves, one id (or one's id the other's release id): ledger_settle raises HF409, undoing the call.
+    const [h5, h6] = await holdsOn(a.accountId, [2, 2]);
+    const s3 = randomUUID();
+    expect(await failure(settleMany([itemFor("post-all", s3, h4!, 2), itemFor("void-refund", s3, h5!, 2)]))).toBe("HF409");
+    expect(await failure(settleMany([itemFor("post-part", s3, h4!, 2), itemFor("void-refund", releaseId(s3), h6!, 2)]))).toBe("HF409");
+    expect(await ledger.balances(m, a.userId)).toMatchObject({ available: before.available - 4, held: 6 });
+    const states: { state: string }[] = await m.query(
+      `SELECT state FROM ledger_pending WHERE transfer_id = ANY ($1::uuid[])`, [[h4, h5, h6]],
+    );
+    expect(states.map((x) => x.state)).toEqual(["pending", "pending", "pending"]);
+  });
 });
 
 describe("ledger_settle_many refuses bad input and changes nothing", () => {

@@ -146,7 +146,7 @@ DROP DOMAIN ledger_account_kind, ledger_system_code, ledger_credit_type, ledger_
   }
 }
 
-const FAST_FUNCTIONS = String.raw`
+export const FAST_FUNCTIONS = String.raw`
 -- The system-account stripe this connection uses: claimed once per session
 -- with a session advisory lock, so busy connections never share a stripe
 -- while there are free ones; past 64 connections, by backend pid. Any stripe

@@ -28,7 +28,7 @@ export class BatchedHolds1764000000500 implements MigrationInterface {
   }
 }
 
-const HOLD_EACH_MANY = String.raw`
+export const HOLD_EACH_MANY = String.raw`
 -- Each hold is admitted or refused on its own, in the order given, against
 -- what its account has available under the account's row lock, exactly as
 -- the same holds sent one by one would be; refused holds leave no row. An

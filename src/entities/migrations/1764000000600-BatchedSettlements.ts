@@ -24,7 +24,7 @@ export class BatchedSettlements1764000000600 implements MigrationInterface {
   }
 }
 
-const SETTLE_MANY = String.raw`
+export const SETTLE_MANY = String.raw`
 CREATE FUNCTION ledger_settle_many(p_ids uuid[], p_pendings uuid[], p_amounts bigint[], p_release_types text[],
                                    p_void_states text[], p_descriptions text[])
 RETURNS TABLE (pending_id uuid, status text, posted bigint, released bigint)
