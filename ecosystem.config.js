@@ -11,10 +11,12 @@
  * is never killed mid-run by a routine restart. A SIGKILL would still be safe
  * (the job stalls and is retried or refunded), only slower.
  *
- * Memory: each process runs with PROCESS_NODE_ARGS (a 160 MB old-generation
- * heap), as `npm run start:*` and the benchmark do; V8 then collects before
- * the heap grows (measured peak RSS ~140 MB per process under load instead of
- * 160–225 MB), and max_memory_restart stays the backstop.
+ * Memory: each process runs with PROCESS_NODE_ARGS, as `npm run start:*` and
+ * the benchmark do: a 160 MB old-generation heap (V8 collects before the heap
+ * grows: measured peak RSS 145–160 MB per process under load instead of
+ * 160–230 MB), and two garbage-collector settings that keep full collections
+ * rare at that size (see docs/benchmarks.md, "Garbage collection");
+ * max_memory_restart stays the backstop.
  *
  * Configuration is the environment of `pm2 start` (or .env): every Holdfast
  * variable below is passed through; PORT (default 3000) and ADMIN_API_KEY
