@@ -337,7 +337,8 @@ describe("ledger_settle_many resolves each hold exactly as ledger_settle does", 
         }
         return { lots, holds, actions: holds.map(() => ACTIONS[Math.floor(next() * ACTIONS.length)]!) };
       });
-      const twin = async (p: (typeof plan)[number]) => {
+      interface Twin { userId: string; accountId: string; holds: string[]; settles: string[] }
+      const twin = async (p: (typeof plan)[number]): Promise<Twin> => {
         const { user } = await createUser(m, { email: `sm-${randomUUID()}@example.com` });
         let accountId = "";
         for (const l of p.lots) {
@@ -346,8 +347,8 @@ describe("ledger_settle_many resolves each hold exactly as ledger_settle does", 
         const holds = await holdsOn(accountId, p.holds);
         return { userId: user.id, accountId, holds, settles: p.holds.map(() => randomUUID()) };
       };
-      const as = [];
-      const bs = [];
+      const as: Twin[] = [];
+      const bs: Twin[] = [];
       for (const p of plan) {
         as.push(await twin(p));
         bs.push(await twin(p));
