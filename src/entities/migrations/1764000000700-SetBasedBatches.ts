@@ -222,12 +222,14 @@ BEGIN
            posted_amount = x.amount, resolved_by = x.id, resolved_at = now()
       FROM x, ledger_transfers t
      WHERE p.transfer_id = x.pending AND p.state = 'pending' AND p.amount >= x.amount AND t.id = x.pending
-    RETURNING x.ord, p.amount AS held, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id
+    RETURNING x.ord, x.amount, p.amount AS held, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id
   )
   SELECT array_agg(u.ord ORDER BY u.ord), array_agg(u.held ORDER BY u.ord), array_agg(u.debit_account_id ORDER BY u.ord),
          array_agg(u.credit_account_id ORDER BY u.ord), array_agg(u.credit_type ORDER BY u.ord),
-         array_agg(u.user_id ORDER BY u.ord), array_agg(u.job_id ORDER BY u.ord)
-    INTO v_won, v_held, v_debit, v_credit, v_ct, v_user, v_job FROM u;
+         array_agg(u.user_id ORDER BY u.ord), array_agg(u.job_id ORDER BY u.ord),
+         -- The transfer rows they will write: a charge if anything is captured, a release if anything is left.
+         coalesce(sum((u.amount > 0)::int + (u.held > u.amount)::int), 0)
+    INTO v_won, v_held, v_debit, v_credit, v_ct, v_user, v_job, v_want FROM u;
   v_won := coalesce(v_won, '{}');
 
   IF cardinality(v_won) < v_n THEN
@@ -250,8 +252,6 @@ BEGIN
      ORDER BY tr.id
     ON CONFLICT (id) DO NOTHING;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
-    SELECT sum((p_amounts[w.ord] > 0)::int + (w.held > p_amounts[w.ord])::int) INTO v_want
-      FROM unnest(v_won, v_held) AS w (ord, held);
     IF v_rows <> v_want THEN
       -- A settlement id already names another transfer: the exception undoes this whole call.
       RAISE EXCEPTION 'a transfer id in this batch is already used for something else' USING ERRCODE = 'HF409';
