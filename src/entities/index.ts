@@ -21,6 +21,7 @@ import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFa
 import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHolds";
 import { BatchedSettlements1764000000600 } from "./migrations/1764000000600-BatchedSettlements";
 import { SetBasedBatches1764000000700 } from "./migrations/1764000000700-SetBasedBatches";
+import { CompiledChecks1764000000800 } from "./migrations/1764000000800-CompiledChecks";
 
 export const entities = [
   UserEntity,
@@ -43,6 +44,7 @@ export const migrations = [
   BatchedHolds1764000000500,
   BatchedSettlements1764000000600,
   SetBasedBatches1764000000700,
+  CompiledChecks1764000000800,
 ];
 
 export * from "./api-key";

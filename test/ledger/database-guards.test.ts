@@ -185,3 +185,51 @@ describe("a pending transfer resolves at most once", () => {
     )).toBe(CHECK_VIOLATION);
   });
 });
+
+describe("every rule names its constraint", () => {
+  /** The constraint a statement violated (the test fails if it succeeded). */
+  async function violated(m: EntityManager, sql: string, params: unknown[] = []): Promise<string | undefined> {
+    const err = await m.query(sql, params).then(() => null, (e: { code?: string; constraint?: string }) => e);
+    expect(err, sql).toMatchObject({ code: CHECK_VIOLATION });
+    return err!.constraint;
+  }
+
+  it("accounts, transfers, holds, lots and jobs report the rule they break", async () => {
+    const m = db.ds.manager;
+    const { userId, accountId } = await funded(20);
+    const holdId = randomUUID();
+    await ledger.hold(m, { id: holdId, userId, amount: 5 });
+
+    expect(await violated(m, `UPDATE ledger_accounts SET debits_posted = debits_posted + 16 WHERE id = $1`, [accountId]))
+      .toBe("ledger_accounts_not_negative");
+    expect(await violated(m,
+      `INSERT INTO ledger_transfers (id, kind, type, debit_account_id, credit_account_id, amount, credit_type)
+       VALUES ($1, 'plain', 'grant', $2, $2, 1, 'standard')`,
+      [randomUUID(), accountId],
+    )).toBe("ledger_transfers_shape");
+    // A resolved hold carries when it was resolved, and a pending one does not.
+    expect(await violated(m, `UPDATE ledger_pending SET state = 'voided' WHERE transfer_id = $1`, [holdId]))
+      .toBe("ledger_pending_consistent");
+    expect(await violated(m, `UPDATE ledger_pending SET resolved_at = now() WHERE transfer_id = $1`, [holdId]))
+      .toBe("ledger_pending_consistent");
+    expect(await violated(m, `UPDATE ledger_lots SET remaining = -1 WHERE account_id = $1`, [accountId]))
+      .toBe("ledger_lots_check");
+
+    const jobId = randomUUID();
+    await m.query(
+      `INSERT INTO jobs (id, user_id, kind, input, credit_type, credits_estimated) VALUES ($1, $2, 'noop', '{}', 'standard', 5)`,
+      [jobId, userId],
+    );
+    for (const set of [
+      `credits_charged = 4, credits_refunded = 2`, // more than was estimated
+      `status = 'succeeded'`, // finished without finished_at
+      `finished_at = now()`, // finished_at on a live job
+      `progress = 101`,
+      `attempt = -1`,
+    ]) {
+      expect(await violated(m, `UPDATE jobs SET ${set} WHERE id = $1`, [jobId]), set).toBe("jobs_consistent");
+    }
+    await m.query(`UPDATE jobs SET status = 'succeeded', finished_at = now(), credits_charged = 5 WHERE id = $1`, [jobId]);
+    await ledger.voidHold(m, { id: randomUUID(), pendingId: holdId });
+  });
+});
