@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import { createApp, type AppOptions } from "../../src/api/app";
+import { createHttpServer } from "../../src/api/server";
 import { type Clock } from "../../src/clock";
 import { loadConfig, type Config } from "../../src/config";
 import { type AppContext, closeContext, createContext } from "../../src/context";
@@ -54,7 +55,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const ctx = await createContext(config, { kinds: opts.kinds ?? new KindRegistry(), services: opts.services, clock: opts.clock, name: "holdfast-test" });
   const app = createApp(ctx, opts.app);
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    const s = createHttpServer(app).listen(0, "127.0.0.1", () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const worker = opts.worker === false ? null : startJobWorker(ctx);

@@ -2,6 +2,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../api/app";
+import { createHttpServer } from "../../api/server";
 import type { RoleStarter } from "../run";
 
 export const apiRole: RoleStarter = {
@@ -11,7 +12,7 @@ export const apiRole: RoleStarter = {
   async start(ctx) {
     const app = createApp(ctx);
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(ctx.config.PORT, () => resolve(s));
+      const s = createHttpServer(app).listen(ctx.config.PORT, () => resolve(s));
       s.once("error", reject);
     });
     ctx.logger.info({ port: (server.address() as AddressInfo).port }, "API listening");
