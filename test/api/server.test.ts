@@ -3,8 +3,7 @@
  * prototypes, so Express's per-request setPrototypeOf changes nothing — and
  * the objects still behave as Node's and Express's own.
  */
-import type { IncomingMessage, Server } from "node:http";
-import { IncomingMessage as NodeIncomingMessage, ServerResponse as NodeServerResponse } from "node:http";
+import { IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,8 +48,8 @@ describe("createHttpServer", () => {
     expect(res.headers.get("x-seen")).toBe("p1");
     expect(await res.json()).toEqual({ body: { a: 1 }, path: "/echo", ip: "127.0.0.1", sameApp: true });
     expect(protos).toEqual([{ req: true, res: true }]);
-    expect(app.request).toBeInstanceOf(NodeIncomingMessage);
-    expect(app.response).toBeInstanceOf(NodeServerResponse);
+    expect(app.request).toBeInstanceOf(IncomingMessage);
+    expect(app.response).toBeInstanceOf(ServerResponse);
   });
 
   it("serves many requests on kept-alive connections, streamed and JSON, without mixing them up", async () => {
