@@ -1,11 +1,11 @@
 /**
  * The Idempotency-Key header, read and checked at the boundary. The service
  * that creates something claims the key in the same transaction as what it
- * creates (see claimIdempotencyKey in src/jobs/service.ts).
+ * creates (see claimIdempotencyKey in src/db/idempotency.ts).
  */
 import type { Request } from "express";
 import { InvalidRequest } from "../errors";
-import { fingerprint, type Idempotency } from "../jobs/service";
+import { fingerprint, type Idempotency } from "../db/idempotency";
 
 const HEADER = "idempotency-key";
 

@@ -19,10 +19,10 @@ import type { AppContext } from "../context";
 import { sqlRows } from "../db/sql";
 import type { User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
-import { claimIdempotencyKey, type Idempotency } from "../jobs/service";
+import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import { toInt } from "../ledger/types";
 import { UUID_RE } from "../lib/ids";
-import { centsToDollars } from "./rate";
+import { centsToDollars } from "../lib/money";
 import { isPermanentStripeError, stripeFailure, type Stripe } from "./stripe-client";
 import { releasePromotion } from "./promotions";
 

@@ -10,7 +10,7 @@ import { sqlRows } from "../db/sql";
 import { InvalidRequest } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { toInt } from "../ledger/types";
-import { centsToDollars } from "./rate";
+import { centsToDollars } from "../lib/money";
 import type { Stripe } from "./stripe-client";
 
 export interface PackageRow {

@@ -12,7 +12,7 @@
  */
 import type { EntityManager } from "typeorm";
 import { InvalidRequest } from "../errors";
-import { CENTS_PER_CREDIT, centsToDollars } from "./rate";
+import { CENTS_PER_CREDIT, centsToDollars } from "../lib/money";
 import { type PromotionRow, usablePromotion } from "./promotions";
 
 /** Bulk discount tiers, largest first: buying at least `minCredits` takes `percent` off the base price. */

@@ -10,7 +10,7 @@
 import type { EntityManager } from "typeorm";
 import { InvalidRequest } from "../errors";
 import { toInt } from "../ledger/types";
-import { centsToDollars } from "./rate";
+import { centsToDollars } from "../lib/money";
 
 export interface PromotionRow {
   id: string;

@@ -8,7 +8,8 @@
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
-import { assertActive, type Idempotency } from "../jobs/service";
+import type { Idempotency } from "../db/idempotency";
+import { assertActive } from "../users/status";
 import { derivedId } from "../lib/ids";
 import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";

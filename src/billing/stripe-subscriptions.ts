@@ -9,7 +9,8 @@
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { AppError, InvalidState, NotFound } from "../errors";
-import { assertActive, type Idempotency } from "../jobs/service";
+import type { Idempotency } from "../db/idempotency";
+import { assertActive } from "../users/status";
 import { toInt } from "../ledger/types";
 import { UUID_RE } from "../lib/ids";
 import { dispatchEmails, MailBatch } from "../mail/notifications";

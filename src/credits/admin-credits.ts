@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { InvalidRequest } from "../errors";
-import { claimIdempotencyKey, fingerprint } from "../jobs/service";
+import { claimIdempotencyKey, fingerprint } from "../db/idempotency";
 import { derivedId } from "../lib/ids";
 import * as ledger from "../ledger";
 import { type BalanceView, balanceView, requireUser, transactionById } from "./account";

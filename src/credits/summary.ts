@@ -5,7 +5,7 @@
  * with each other even while jobs settle.
  */
 import type { EntityManager } from "typeorm";
-import { CENTS_PER_CREDIT, centsToDollars } from "../billing/rate";
+import { CENTS_PER_CREDIT, centsToDollars } from "../lib/money";
 import type { AppContext } from "../context";
 import { InvalidRequest } from "../errors";
 import * as ledger from "../ledger";

@@ -18,7 +18,9 @@ import { AppError, InvalidRequest, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
-import { assertActive, claimIdempotencyKey, enqueue, holdExpiry, type Idempotency, price } from "./service";
+import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
+import { assertActive } from "../users/status";
+import { enqueue, holdExpiry, price } from "./service";
 import { type JobView, toJobView } from "./view";
 
 /** Most jobs in one batch. */

@@ -2,13 +2,16 @@
  * Jobs as the API sees them: estimate, submit (price → hold → queue), read,
  * list and cancel. Routes call these and nothing else.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { FINAL_STATUSES, type Job, JobEntity, type JobStatus } from "../entities/job";
 import type { User } from "../entities/user";
+import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import { AppError, InvalidRequest, InvalidState, NotFound } from "../errors";
+import { zodIssues } from "../lib/validation";
+import { accountPaused, assertActive } from "../users/status";
 import { UUID_RE } from "../lib/ids";
 import { Batcher } from "../lib/batcher";
 import { preparedRows } from "../db/prepared";
@@ -23,11 +26,6 @@ import { type JobView, toJobView } from "./view";
 export interface EstimateView extends Estimate {
   kind: string;
   credit_type: string;
-}
-
-/** Turn zod issues into API.md's `details.issues` (field paths + messages). */
-export function zodIssues(err: z.ZodError, prefix: (string | number)[] = []): { path: string; message: string }[] {
-  return err.issues.map((i) => ({ path: [...prefix, ...i.path.map(String)].join("."), message: i.message }));
 }
 
 interface Priced {
@@ -81,64 +79,10 @@ export interface SubmitRequest {
   credit_amount?: number;
 }
 
-export interface Idempotency {
-  key: string;
-  /** Fingerprint of the request body; the same key with another body is a 409. */
-  requestHash: string;
-}
-
-export function fingerprint(body: unknown): string {
-  return createHash("sha256").update(stableJson(body)).digest("hex");
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
 /** Deadline after which the reaper may void a hold whose job is not live. */
 export function holdExpiry(ctx: AppContext, kind: JobKind, input: unknown, attempts: number): Date {
   const runMs = kind.timeoutMs(input) * attempts + ctx.config.JOB_BACKOFF_MS * 2 ** attempts;
   return new Date(ctx.clock.now().getTime() + runMs + ctx.config.HOLD_TTL_SECONDS * 1000);
-}
-
-export function assertActive(user: Pick<User, "creditStatus">): void {
-  if (user.creditStatus === "paused") throw accountPaused();
-}
-
-function accountPaused(): AppError {
-  return new AppError("account_paused", "Your credit service is paused; contact support.");
-}
-
-/**
- * Claim an Idempotency-Key inside the caller's transaction. Returns the id
- * of the resource an earlier request created, or null when this request is
- * the first (then the caller must create `resourceId`). A concurrent twin
- * waits on the primary key until the first commits, then replays.
- */
-export async function claimIdempotencyKey(
-  m: EntityManager, userId: string, scope: string, idem: Idempotency, resourceId: string,
-): Promise<string | null> {
-  const inserted: unknown[] = await m.query(
-    `INSERT INTO idempotency_keys (user_id, scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT DO NOTHING RETURNING resource_id`,
-    [userId, scope, idem.key, idem.requestHash, resourceId],
-  );
-  if (inserted.length > 0) return null;
-  const rows: { request_hash: string; resource_id: string }[] = await m.query(
-    `SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
-    [userId, scope, idem.key],
-  );
-  const prior = rows[0]!;
-  if (prior.request_hash !== idem.requestHash) {
-    throw new AppError("idempotency_conflict", "This Idempotency-Key was already used with a different request body.", {
-      idempotency_key: idem.key,
-    });
-  }
-  return prior.resource_id;
 }
 
 export interface Submitted {

@@ -3,7 +3,7 @@
  * subject, a plain-text body and an HTML body. Rendering is pure (no I/O),
  * so a notification row stores exactly what was sent.
  */
-import { centsToDollars } from "../billing/rate";
+import { centsToDollars } from "../lib/money";
 
 export type MailMessage =
   | { kind: "purchase_receipt"; credits: number; totalCents: number; checkoutId: string }

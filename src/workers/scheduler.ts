@@ -12,7 +12,7 @@
 import { type Job as BullJob, Worker } from "bullmq";
 import type { AppContext } from "../context";
 import { createRedis, QUEUE } from "../queues";
-import type { ScheduledTask } from "./tasks";
+import type { ScheduledTask } from "../lib/scheduled-task";
 
 export interface Scheduler {
   worker: Worker;

@@ -1,13 +1,13 @@
 /**
  * Every periodic task the scheduler process runs. To add one, write it as a
- * ScheduledTask (src/workers/tasks.ts: a stable name, a period, and a run that
+ * ScheduledTask (src/lib/scheduled-task.ts: a stable name, a period, and a run that
  * is safe to repeat) and add ONE line to the list below.
  */
 import { holdReaperTask } from "../jobs/tasks/hold-reaper";
 import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
 import { billingTasks } from "../billing/tasks";
-import type { ScheduledTask } from "./tasks";
+import type { ScheduledTask } from "../lib/scheduled-task";
 
 export function allTasks(): ScheduledTask[] {
   return [

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock";
 import { type Scheduler, startScheduler } from "../../src/workers/scheduler";
 import { allTasks } from "../../src/workers/task-list";
-import type { ScheduledTask } from "../../src/workers/tasks";
+import type { ScheduledTask } from "../../src/lib/scheduled-task";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
 
 let p: Platform;

@@ -1,6 +1,6 @@
 /** The caller's own credits: balance, history, monthly summary and the rate. */
 import { Router } from "express";
-import { CENTS_PER_CREDIT, centsToDollars } from "../../billing/rate";
+import { CENTS_PER_CREDIT, centsToDollars } from "../../lib/money";
 import type { AppContext } from "../../context";
 import * as credits from "../../credits/account";
 import { monthlySummary } from "../../credits/summary";

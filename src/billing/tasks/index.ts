@@ -1,5 +1,5 @@
 /** The billing tasks the scheduler runs (each safe to run twice and after downtime). */
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { lotExpiryTask } from "./lot-expiry";
 import { lowCreditTask } from "./low-credit";
 import { billingRelayTask } from "./relay";

@@ -1,5 +1,5 @@
 import * as ledger from "../../ledger";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 
 /**
  * Expire unspent credits of lots past their expiry (monthly plan credits at

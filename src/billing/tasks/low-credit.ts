@@ -1,4 +1,4 @@
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { checkLowCredit } from "../low-credit";
 
 /** Low-credit alerts for every account: one email per crossing below the threshold, re-armed by a top-up. */

@@ -8,7 +8,7 @@
 import type { Queue } from "bullmq";
 import type { AppContext } from "../../context";
 import { dispatchEmails } from "../../mail/notifications";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { sweepStaleCheckouts } from "../checkouts";
 import { enqueueStripeEvents } from "../webhook";
 

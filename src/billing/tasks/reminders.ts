@@ -4,7 +4,7 @@
  */
 import type { AppContext } from "../../context";
 import { dispatchEmails, MailBatch, queueUserEmail } from "../../mail/notifications";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 
 /** Days before the period's end the reminder goes out. */
 export const REMINDER_DAYS = 3;

@@ -1,4 +1,4 @@
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { renewAdminPlans } from "../admin-plans";
 
 /** Renew admin-assigned plans whose period ended: next period's credits, pending downgrades, cancellations. */

@@ -6,7 +6,7 @@
  */
 import type { AppContext } from "../../context";
 import { dispatchEmails, MailBatch } from "../../mail/notifications";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { stripeFor } from "../stripe-client";
 import { syncStripeSubscription } from "../stripe-sync";
 

@@ -12,7 +12,7 @@ import type { AppContext } from "../../context";
 import { cursorTs } from "../../lib/pagination";
 import { derivedId } from "../../lib/ids";
 import * as ledger from "../../ledger";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { publishJobEvent } from "../events";
 import { settleJob } from "../settlement";
 import { queueStates } from "./queue-state";

@@ -6,7 +6,7 @@
  * job id, so a job that did reach Redis is not added twice.
  */
 import type { AppContext } from "../../context";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { enqueue } from "../service";
 import { queueStates } from "./queue-state";
 

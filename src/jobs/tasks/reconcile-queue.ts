@@ -11,7 +11,7 @@
  */
 import type { AppContext } from "../../context";
 import { cursorTs } from "../../lib/pagination";
-import type { ScheduledTask } from "../../workers/tasks";
+import type { ScheduledTask } from "../../lib/scheduled-task";
 import { publishJobEvent } from "../events";
 import { enqueue } from "../service";
 import { settleJob } from "../settlement";

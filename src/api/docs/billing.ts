@@ -1,12 +1,12 @@
 /**
  * OpenAPI for the billing routes (src/api/routes/billing.ts and
- * stripe-webhook.ts). Add `billingDocs` to `openApiContributors` in
+ * stripe-webhook.ts). Not yet published: add `billingDocs` to `openApiContributors` in
  * src/api/openapi.ts to publish it.
  */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { API_BASE, documentRoute } from "../api/openapi-kit";
-import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody } from "./schemas";
+import { API_BASE, documentRoute } from "../openapi-kit";
+import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody } from "../../billing/schemas";
 
 const TAG = "Billing";
 const idempotency = z.object({
