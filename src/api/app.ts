@@ -5,7 +5,7 @@
 import express, { type Express } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
-import { errorHandler, notFoundHandler } from "./errors";
+import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";

@@ -6,7 +6,7 @@ import { adminRouter } from "./routes/admin";
 import { batchesRouter } from "./routes/batches";
 import { eventsRouter } from "./routes/events";
 import { filesRouter } from "./routes/files";
-import { pricingRouter } from "./routes/pricing";
+import { pricingRouter } from "./routes/price-list";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";

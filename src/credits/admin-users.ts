@@ -8,7 +8,6 @@ import type { CreditStatus, Role, User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
-import { apiKeyCache } from "../users/key-cache";
 import { issueApiKey } from "../users/users";
 import { requireUser } from "./account";
 
@@ -101,7 +100,7 @@ export async function setCreditStatus(ctx: AppContext, userId: string, status: C
   );
   if (!rows[0]) throw new NotFound("User");
   // Keys answered from memory would show the old status (e.g. in /credits/balance) until their TTL.
-  apiKeyCache(ctx).clear();
+  ctx.authCache.clear();
   ctx.logger.info({ userId, status }, "credit service status set");
   return toView(rows[0]);
 }

@@ -30,7 +30,7 @@ import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import type { Job } from "../entities/job";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
-import { Batcher } from "../lib/batcher";
+import { GroupCommit } from "../lib/group-commit";
 import { AccountIds } from "../ledger/accounts";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
@@ -66,11 +66,11 @@ interface Admitted {
  * submissions and a cache of users' account ids.
  */
 export class JobAdmission {
-  private readonly groupCommit: Batcher<"submit", NewJob, Admitted>;
+  private readonly groupCommit: GroupCommit<"submit", NewJob, Admitted>;
   private readonly accountIds = new AccountIds();
 
   constructor(private readonly ctx: AppContext) {
-    this.groupCommit = new Batcher((_key, jobs) => this.admitTogether(jobs));
+    this.groupCommit = new GroupCommit((_key, jobs) => this.admitTogether(jobs));
   }
 
   /** Quote, hold and queue one job; an Idempotency-Key makes it replay-safe, also for concurrent duplicates. */
