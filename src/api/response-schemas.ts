@@ -50,6 +50,17 @@ export const jobView = z
     created_at: isoTime,
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable(),
+    dispute: z
+      .object({
+        id: z.string().meta({ format: "uuid" }),
+        status: z.enum(["open", "under_review", "resolved"]),
+        outcome: z.enum(["refunded", "rejected"]).nullable(),
+        disputed_credits: nonNegative,
+        refunded_credits: nonNegative,
+      })
+      .nullable()
+      .optional()
+      .meta({ description: "GET /jobs and /jobs/:id: the job's newest dispute, or null." }),
   })
   .meta({ id: "Job" });
 

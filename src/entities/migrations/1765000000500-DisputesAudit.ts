@@ -35,7 +35,10 @@ CREATE TABLE disputes (
   transaction_id uuid,
   item_id uuid NOT NULL,
   credit_type text NOT NULL,
-  disputed_credits bigint NOT NULL CHECK (disputed_credits > 0),
+  -- What the item was charged in all, and what this dispute may give back of it (the rest, after
+  -- earlier disputes of the same item); a refund re-checks both under the item's lock.
+  item_charged bigint NOT NULL,
+  disputed_credits bigint NOT NULL CHECK (disputed_credits > 0 AND disputed_credits <= item_charged),
   reason text NOT NULL CHECK (reason IN ('failed_job', 'wrong_charge', 'quality', 'other')),
   description text NOT NULL CHECK (length(description) BETWEEN 1 AND 2000),
   status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'under_review', 'resolved')),
