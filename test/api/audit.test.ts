@@ -77,6 +77,19 @@ describe("dispute statistics", () => {
       median_hours_to_resolve: 2,
       top_reasons: [{ reason: "quality", count: 3 }, { reason: "failed_job", count: 1 }, { reason: "other", count: 1 }],
     });
+
+    // The user's list pages through all five, newest first (ties on the manual clock broken by id).
+    const seen: string[] = [];
+    let cursor: string | null = "";
+    while (cursor !== null) {
+      const page = await api(u.key, "GET", `/disputes?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((x: { id: string }) => x.id));
+      cursor = page.body.next_cursor;
+    }
+    expect(new Set(seen).size).toBe(5);
+    expect(seen).toEqual(expect.arrayContaining([a, b, c, e]));
+    expect((await api(u.key, "GET", "/disputes?status=resolved")).body.data).toHaveLength(3);
   });
 });
 
