@@ -7,6 +7,7 @@
  * changed (a balance, a status), the admin's reason, and the request id the
  * API assigned (X-Request-Id), which ties the entry to that request's logs.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
@@ -57,7 +58,7 @@ export interface AuditEntry {
 
 /** Write one entry in the caller's transaction (pass the EntityManager of the action's transaction). */
 export async function recordAudit(m: EntityManager, e: AuditEntryInput): Promise<string> {
-  const rows: { id: string }[] = await m.query(
+  const rows: { id: string }[] = await sql(m,
     `INSERT INTO audit_log (actor_id, action, user_id, before, after, reason, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
     [e.actorId, e.action, e.userId, e.before ? JSON.stringify(e.before) : null, e.after ? JSON.stringify(e.after) : null,
@@ -99,7 +100,7 @@ export async function listAudit(ctx: AppContext, q: AuditQuery): Promise<Page<Au
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  const rows: AuditRow[] = await ctx.ds.query(
+  const rows: AuditRow[] = await sql(ctx.ds,
     `SELECT id, actor_id, action, user_id, before, after, reason, request_id, created_at, ${cursorTs("created_at")} AS cursor_ts
        FROM audit_log WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $1`,
     params,

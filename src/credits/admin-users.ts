@@ -4,7 +4,7 @@
  */
 import { type AuditActor, recordAudit } from "../audit/audit-log";
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import type { CreditStatus, Role, User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
@@ -99,7 +99,7 @@ export async function setCreditStatus(
 ): Promise<UserView> {
   if (!UUID_RE.test(userId)) throw new NotFound("User");
   const row = await ctx.ds.transaction(async (m) => {
-    const rows = await sqlRows<UserRow & { old_status: CreditStatus }>(
+    const rows = await sql<UserRow & { old_status: CreditStatus }>(
       m,
       `UPDATE users u SET credit_status = $2, updated_at = CASE WHEN old.credit_status = $2 THEN u.updated_at ELSE now() END
          FROM (SELECT id, credit_status FROM users WHERE id = $1 FOR UPDATE) old

@@ -3,6 +3,7 @@
  * GET /jobs/:id and GET /jobs answer, so a user sees a dispute where they
  * see the charge.
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import * as jobs from "../jobs/service";
@@ -14,7 +15,7 @@ import type { DisputeOutcome, DisputeStatus } from "./view";
 async function withDisputes(ctx: AppContext, views: JobView[]): Promise<JobView[]> {
   if (views.length === 0) return views;
   const rows: { job_id: string; id: string; status: DisputeStatus; outcome: DisputeOutcome | null; disputed_credits: string; refunded_credits: string }[] =
-    await ctx.ds.query(
+    await sql(ctx.ds,
       `SELECT DISTINCT ON (job_id) job_id, id, status, outcome, disputed_credits, refunded_credits
          FROM disputes WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, created_at DESC, id DESC`,
       [views.map((v) => v.id)],

@@ -3,6 +3,7 @@
  * change mails nothing) with one dedupe key per dispute and status: a
  * transition is mailed once, however often its transaction is retried.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import type { DisputeMail } from "../mail/dispute-templates";
@@ -23,7 +24,7 @@ export async function queueDisputeMail(ctx: AppContext, m: EntityManager, mail: 
 
   const admin = ctx.config.ADMIN_EMAIL;
   if (step === "opened" && admin) {
-    const users: { email: string }[] = await m.query(`SELECT email FROM users WHERE id = $1`, [d.user_id]);
+    const users: { email: string }[] = await sql(m, `SELECT email FROM users WHERE id = $1`, [d.user_id]);
     mail.add(await queueEmail(m, publicUrl, {
       userId: null, to: admin, dedupeKey: `dispute:${d.id}:opened:admin`,
       message: {

@@ -9,6 +9,7 @@
  * A later dispute of the same item may claim only what earlier ones did not
  * give back.
  */
+import { sql } from "../db/sql";
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
@@ -47,7 +48,7 @@ const nothingCharged = (path: string, what: string) =>
 
 async function jobItem(m: EntityManager, user: User, jobId: string): Promise<Omit<Item, "transactionId" | "amount">> {
   const jobs: { user_id: string; credits_charged: string; credit_type: string }[] =
-    await m.query(`SELECT user_id, credits_charged, credit_type FROM jobs WHERE id = $1`, [jobId]);
+    await sql(m, `SELECT user_id, credits_charged, credit_type FROM jobs WHERE id = $1`, [jobId]);
   const job = jobs[0];
   if (!job || job.user_id !== user.id) throw new NotFound("Job");
   return { itemId: jobId, jobId, creditType: job.credit_type, charged: toInt(job.credits_charged) };
@@ -60,7 +61,7 @@ async function disputedItem(m: EntityManager, user: User, d: OpenDispute): Promi
     if (job.charged <= 0) throw nothingCharged("job_id", "job");
     return { ...job, transactionId: null, amount: job.charged };
   }
-  const rows: { user_id: string | null; type: string; amount: string; job_id: string | null; credit_type: string; from_user: boolean }[] = await m.query(
+  const rows: { user_id: string | null; type: string; amount: string; job_id: string | null; credit_type: string; from_user: boolean }[] = await sql(m,
     `SELECT t.user_id, t.type, t.amount, t.job_id, t.credit_type, (a.kind = 'user') AS from_user
        FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.debit_account_id WHERE t.id = $1`,
     [d.transactionId],
@@ -94,7 +95,7 @@ export async function openDispute(ctx: AppContext, user: User, d: OpenDispute, i
         issues: [{ path: d.jobId ? "job_id" : "transaction_id", message: "nothing left to dispute" }],
       });
     }
-    const rows: DisputeRow[] = await m.query(
+    const rows: DisputeRow[] = await sql(m,
       `INSERT INTO disputes (id, user_id, job_id, transaction_id, item_id, credit_type, item_charged, disputed_credits, reason, description, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
        ON CONFLICT (item_id) WHERE status <> 'resolved' DO NOTHING RETURNING ${DISPUTE_COLUMNS}`,
@@ -102,7 +103,7 @@ export async function openDispute(ctx: AppContext, user: User, d: OpenDispute, i
     );
     const row = rows[0];
     if (!row) {
-      const open: { id: string; status: DisputeStatus }[] = await m.query(
+      const open: { id: string; status: DisputeStatus }[] = await sql(m,
         `SELECT id, status FROM disputes WHERE item_id = $1 AND status <> 'resolved'`, [item.itemId]);
       throw new InvalidState("This item already has a dispute that is not resolved yet.", { dispute_id: open[0]?.id ?? null, status: open[0]?.status ?? null });
     }
@@ -139,7 +140,7 @@ export async function listDisputes(ctx: AppContext, q: DisputeListQuery): Promis
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  const rows: (DisputeRow & { cursor_ts: string })[] = await ctx.ds.query(
+  const rows: (DisputeRow & { cursor_ts: string })[] = await sql(ctx.ds,
     `SELECT ${DISPUTE_COLUMNS}, ${cursorTs("created_at")} AS cursor_ts FROM disputes WHERE ${where}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
     params,

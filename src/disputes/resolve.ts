@@ -13,7 +13,7 @@ import type { EntityManager } from "typeorm";
 import { type AuditActor, recordAudit } from "../audit/audit-log";
 import type { AppContext } from "../context";
 import { claimIdempotencyKey, fingerprint } from "../db/idempotency";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import { InvalidRequest, InvalidState } from "../errors";
 import * as ledger from "../ledger";
 import { derivedId } from "../lib/ids";
@@ -41,7 +41,7 @@ export async function reviewDispute(ctx: AppContext, by: AuditActor, id: string,
   const now = ctx.clock.now();
   const row = await ctx.ds.transaction(async (m) => {
     const before = await disputeRow(m, id);
-    const rows = await sqlRows<DisputeRow>(
+    const rows = await sql<DisputeRow>(
       m,
       `UPDATE disputes SET status = 'under_review', reviewed_by = $2, reviewed_at = $3, updated_at = $3, admin_note = coalesce($4, admin_note)
         WHERE id = $1 AND status = 'open' RETURNING ${DISPUTE_COLUMNS}`,
@@ -85,7 +85,7 @@ export async function resolveDispute(
     if (d.status === "resolved") throw stateError(d, "resolved again");
     const credits = r.outcome === "refund" ? await refundAmount(m, d, r.credits) : 0;
     const transferId = credits > 0 ? derivedId(d.id, "dispute_refund") : null;
-    const rows = await sqlRows<DisputeRow>(
+    const rows = await sql<DisputeRow>(
       m,
       `UPDATE disputes SET status = 'resolved', outcome = $2, refunded_credits = $3, refund_transfer_id = $4, admin_note = $5,
               resolved_by = $6, resolved_at = $7, updated_at = $7
@@ -134,6 +134,6 @@ async function refund(m: EntityManager, d: DisputeRow, transferId: string, admin
   });
   // ledger_grant has no job parameter (and its SQL is not ours to change): the new row, still
   // invisible to anyone else in this transaction, gets its job link so histories show it by job.
-  if (d.job_id) await m.query(`UPDATE ledger_transfers SET job_id = $2 WHERE id = $1 AND job_id IS NULL`, [transferId, d.job_id]);
+  if (d.job_id) await sql(m, `UPDATE ledger_transfers SET job_id = $2 WHERE id = $1 AND job_id IS NULL`, [transferId, d.job_id]);
   return ledger.balances(m, d.user_id, d.credit_type);
 }

@@ -1,4 +1,5 @@
 /** Dispute numbers for admins, from one statement (one snapshot). */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { toInt } from "../ledger/types";
 import { DISPUTE_STATUSES, type DisputeReason, type DisputeStatus } from "./view";
@@ -15,7 +16,7 @@ export interface DisputeStats {
 }
 
 export async function disputeStats(ctx: AppContext): Promise<DisputeStats> {
-  const [row] = (await ctx.ds.query(
+  const [row] = (await sql(ctx.ds,
     `SELECT
        (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM disputes GROUP BY status) s) AS by_status,
        (SELECT count(*)::int FROM disputes WHERE outcome = 'refunded') AS refunded,

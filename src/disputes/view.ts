@@ -1,4 +1,5 @@
 /** A dispute as API.md shows it, and the row it is read from. */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import { NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
@@ -72,7 +73,7 @@ export function toDisputeView(r: DisputeRow): DisputeView {
 /** The dispute row, or 404 (also for an id that is not a UUID). `forUpdate` locks it for the caller's transaction. */
 export async function disputeRow(m: EntityManager, id: string, forUpdate = false): Promise<DisputeRow> {
   if (!UUID_RE.test(id)) throw new NotFound("Dispute");
-  const rows: DisputeRow[] = await m.query(`SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
+  const rows: DisputeRow[] = await sql(m, `SELECT ${DISPUTE_COLUMNS} FROM disputes WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
   if (!rows[0]) throw new NotFound("Dispute");
   return rows[0];
 }
@@ -90,12 +91,12 @@ export function itemLabel(r: Pick<DisputeRow, "job_id" | "transaction_id">): str
  * refund commits, and the two refunds together could exceed the charge.
  */
 export async function lockItem(m: EntityManager, itemId: string): Promise<void> {
-  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`dispute-item:${itemId}`]);
+  await sql(m, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`dispute-item:${itemId}`]);
 }
 
 /** Credits already given back for this item by resolved disputes (other than `exceptId`). */
 export async function refundedForItem(m: EntityManager, itemId: string, exceptId: string | null = null): Promise<number> {
-  const rows: { n: string }[] = await m.query(
+  const rows: { n: string }[] = await sql(m,
     `SELECT coalesce(sum(refunded_credits), 0)::text AS n FROM disputes WHERE item_id = $1 AND ($2::uuid IS NULL OR id <> $2::uuid)`,
     [itemId, exceptId],
   );
