@@ -101,7 +101,7 @@ export const rateView = z
 const totals = {
   granted: nonNegative.meta({ description: "Credits added: grants, purchases, subscriptions and admin additions." }),
   spent: nonNegative.meta({ description: "Credits charged for jobs." }),
-  refunded: nonNegative.meta({ description: "Holds given back because the platform failed." }),
+  refunded: nonNegative.meta({ description: "Holds given back because the platform failed, and credits given back by resolved disputes (`dispute_refund`)." }),
   released: nonNegative.meta({ description: "Unused parts of holds given back (jobs that used less, cancellations)." }),
   expired: nonNegative,
   removed: nonNegative.meta({ description: "Credits an admin removed." }),
