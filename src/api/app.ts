@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";
+import { assignRequestId } from "./request-id";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
 import { createApiServices, type RouterFactory } from "./services";
@@ -27,6 +28,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.disable("x-powered-by");
   app.set("trust proxy", 1);
   app.set("query parser", "extended");
+  app.use(assignRequestId());
 
   const services = createApiServices(ctx);
   const metrics = createApiMetrics();

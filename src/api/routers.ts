@@ -10,6 +10,7 @@ import { pricingRouter } from "./routes/price-list";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
+import { disputesRouter } from "./routes/disputes";
 import type { RouterFactory } from "./services";
 
 /** Mounted after authentication. */
@@ -20,6 +21,7 @@ export const authenticatedRouters: RouterFactory[] = [
   (ctx) => eventsRouter(ctx),
   pricingRouter,
   billingRouter,
+  disputesRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */
