@@ -7,7 +7,7 @@
  *             statement is in flight go together as the next one (all users
  *             mixed), each admitted or refused on its own, exactly as one by
  *             one — one round trip, one commit and one row lock per account
- *             for the lot (see GroupCommit in src/lib/batcher.ts);
+ *             for the lot (see GroupCommit in src/lib/group-commit.ts);
  *   keyed     a transaction that claims the key, then the same statement
  *             for the one job (a replay returns the first job);
  *   batch     a transaction that claims the key (if any) and writes the
