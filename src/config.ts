@@ -54,15 +54,19 @@ export const configSchema = z.object({
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
   /** Bounded wait for running jobs on SIGTERM/SIGINT, in ms (default 25000). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
-  /** Attempts for a job that fails through the platform's fault (default 3). */
-  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
-  /** First retry delay in ms, doubled each attempt (default 1000). */
-  JOB_BACKOFF_MS: int(1000),
+  /**
+   * Attempts for a job that fails through the platform's fault (default 3, at
+   * most 20: BullMQ doubles the wait each retry, so 20 attempts from 1 s
+   * already wait six days in all; see src/jobs/hold-deadline.ts).
+   */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** First retry delay in ms, doubled each attempt (default 1000, at most 1 hour). */
+  JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   /**
    * How long a hold lives past the job's longest possible run, in seconds
-   * (default 3600). The reaper voids holds older than this whose job is not live.
+   * (default 3600, at most 30 days). The reaper voids holds older than this whose job is not live.
    */
-  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(3600),
 
   /** OpenAI-compatible endpoint for the `ai` kind; unset → ai jobs answer 503. */
   AI_BASE_URL: optionalString,
