@@ -81,6 +81,16 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: int(512 * 1024 * 1024),
   /** Folder of registered scripts for the `script` kind (default ./scripts/registry). */
   SCRIPTS_DIR: z.string().default("scripts/registry"),
+  /**
+   * CPU seconds one script run may use (default 60; 0 = no limit). Past it the
+   * script dies by SIGXCPU: the user's failure, charged (src/jobs/kinds/script/kind.ts).
+   */
+  SCRIPT_CPU_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * Writable memory one script run may use, in MB (default 1024; 0 = no limit;
+   * RLIMIT_DATA: V8 heap, buffers, malloc). Running out is the user's failure, charged.
+   */
+  SCRIPT_MEMORY_MB: z.coerce.number().int().refine((n) => n === 0 || (n >= 64 && n <= 1_048_576), "0 or 64–1048576").default(1024),
 
   /** Stripe: unset → purchase and subscription routes answer 503. */
   STRIPE_SECRET_KEY: optionalString,
