@@ -17,6 +17,7 @@
  * that protection and the worker logs it once at start; the wall-clock
  * timeout, the V8 heap limit and the orphan reaper (./orphans.ts) still apply.
  */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
@@ -53,9 +54,23 @@ export interface SandboxTools {
 
 let cachedTools: SandboxTools | undefined;
 
-/** setpriv and prlimit, looked up once per process. */
+/**
+ * A tool counts only if it runs with the options we pass: setpriv before
+ * util-linux 2.33 has no --pdeathsig, and a wrapper that fails would make
+ * every script "exit 1" — charged as the user's failure.
+ */
+function works(tool: string | null, args: string[]): string | null {
+  if (!tool) return null;
+  const r = spawnSync(tool, [...args, "--", process.execPath, "-e", ""], { stdio: "ignore", timeout: 10_000 });
+  return r.status === 0 ? tool : null;
+}
+
+/** setpriv and prlimit, looked up and tried once per process. */
 export function sandboxTools(): SandboxTools {
-  cachedTools ??= { setpriv: findTool("setpriv"), prlimit: findTool("prlimit") };
+  cachedTools ??= {
+    setpriv: works(findTool("setpriv"), ["--pdeathsig", "KILL"]),
+    prlimit: works(findTool("prlimit"), ["--cpu=60:61", "--data=1073741824"]),
+  };
   return cachedTools;
 }
 
