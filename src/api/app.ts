@@ -5,6 +5,7 @@
 import express, { type Express, type Router } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
+import { dashboardRouter } from "./dashboard";
 import { errorHandler, notFoundHandler } from "./errors";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   api.use(jobsRouter(ctx));
   for (const make of opts.routers ?? []) api.use(make(ctx));
   app.use("/api/v1", api);
+  app.use(dashboardRouter(ctx));
 
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));

@@ -12,6 +12,8 @@ import { pricingRouter } from "./routes/pricing";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
+import { sessionRouter } from "./routes/session";
+import { lotsRouter } from "./routes/lots";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
@@ -21,6 +23,7 @@ export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
   eventsRouter,
   pricingRouter,
   billingRouter,
+  lotsRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */
@@ -28,4 +31,5 @@ export const publicRouters: ((ctx: AppContext) => Router)[] = [
   // Authenticates per route; before the JSON parser so uploads stream untouched.
   filesRouter,
   stripeWebhookRouter, // raw body: the Stripe signature covers the exact bytes
+  sessionRouter, // dashboard sign-in: how a browser gets authenticated in the first place
 ];

@@ -125,7 +125,10 @@ export const removeCreditsBody = z
   .strict()
   .meta({ id: "RemoveCreditsRequest" });
 
-export const userIdBody = z.object({ user_id: uuid }).strict().meta({ id: "UserIdRequest" });
+export const userIdBody = z
+  .object({ user_id: uuid, reason: z.string().trim().max(500).optional().meta({ description: "Why (for the audit log)." }) })
+  .strict()
+  .meta({ id: "UserIdRequest" });
 
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),
