@@ -1,5 +1,5 @@
 /** Small shared pieces: loading data, notices, numbers and dates. */
-import { type ReactNode, useCallback, useEffect, useState } from "react";
+import { cloneElement, type ReactElement, type ReactNode, useCallback, useEffect, useId, useState } from "react";
 import { ApiError } from "./api";
 
 export interface Loaded<T> {
@@ -57,12 +57,19 @@ export function usd(credits: number, usdPerCredit: string): string {
   return `$${(cents / 100).toFixed(2)}`;
 }
 
-export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: ReactNode }) {
+export function Field({ label, children, hint }: { label: string; children: ReactElement<{ id?: string; "aria-describedby"?: string }>; hint?: ReactNode }) {
+  const id = useId();
   return (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
-      {hint ? <span className="field-hint">{hint}</span> : null}
-    </label>
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {cloneElement(children, { id, "aria-describedby": hint ? `${id}-hint` : undefined })}
+      {hint ? (
+        <span className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
   );
 }

@@ -43,7 +43,7 @@ export function JobsPage() {
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Your jobs</h2>
         <div className="filters">
-          <Field label="Status">
+          <Field label="Filter by status">
             <select value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">any</option>
               {["queued", "running", "succeeded", "failed", "canceled"].map((s) => (
@@ -51,7 +51,7 @@ export function JobsPage() {
               ))}
             </select>
           </Field>
-          <Field label="Kind">
+          <Field label="Filter by kind">
             <input value={kind} onChange={(e) => setKind(e.target.value.trim())} placeholder="any" />
           </Field>
           <button type="button" className="secondary" onClick={jobs.reload}>
