@@ -6,6 +6,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fitsWidth, WIDER_THAN_VIEWPORT, launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
+import { createSignInToken } from "../../src/dashboard/sessions";
 import { waitFor } from "../helpers/platform";
 import { type KindsPlatform, startKindsPlatform } from "../kinds/setup";
 
@@ -45,6 +46,22 @@ describe("user dashboard", () => {
     await s.page.getByLabel("API key").waitFor();
     expect(s.errors).toEqual([]);
     await s.close();
+  });
+
+  it("a one-click sign-in link (as npm start prints) signs in once; used again it shows why and offers the key form", async () => {
+    const u = await p.user({ credits: 7 });
+    const { token } = await createSignInToken(p.ctx, u.key);
+    const s = await openSession(browser, p.url);
+    await s.page.goto(`/#sign-in=${token}`);
+    await s.page.getByTestId("balance-available").filter({ hasText: /^7$/ }).waitFor();
+    expect(new URL(s.page.url()).hash).toBe(""); // the token leaves the address bar
+    const again = await openSession(browser, p.url);
+    await again.page.goto(`/#sign-in=${token}`);
+    await again.page.getByText(/sign-in link is invalid, expired or already used/).waitFor();
+    await again.page.getByLabel("API key").waitFor();
+    expect(s.errors).toEqual([]);
+    await s.close();
+    await again.close();
   });
 
   it("submits a job from the New job form (live estimate) and watches it reach succeeded with the charge shown", async () => {
@@ -135,6 +152,18 @@ describe("user dashboard", () => {
     await s.page.getByText("Job not found.").waitFor();
     expect(await s.page.getByText("secret").count()).toBe(0);
     expect(s.errors).toEqual([]);
+    await s.close();
+  });
+
+  it("Buy credits without Stripe configured: the live price works, checkout shows a clear notice", async () => {
+    const u = await p.user({ credits: 10 });
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key, "/buy");
+    await s.page.getByTestId("quote-total").filter({ hasText: "$50.00" }).waitFor();
+    await s.page.getByRole("button", { name: "Buy with Stripe" }).click();
+    await s.page.getByText("Stripe is not configured").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/buy");
+    expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await s.close();
   });
 
