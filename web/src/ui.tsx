@@ -43,7 +43,7 @@ export function Notice({ kind = "info", children }: { kind?: "info" | "error" | 
 
 /** What to show for a failed load: an endpoint this server does not have yet gets a calm notice. */
 export function LoadError({ error, what }: { error: ApiError; what: string }) {
-  if (error.missing) return <Notice>{what} is not available on this server yet.</Notice>;
+  if (error.missing) return <Notice>{what}: not available on this server yet.</Notice>;
   if (error.status === 503) return <Notice>{what}: {error.message}</Notice>;
   return <Notice kind="error">{error.message}</Notice>;
 }

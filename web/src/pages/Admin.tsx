@@ -268,7 +268,7 @@ function SystemPage() {
                 <CartesianGrid strokeDasharray="3 3" vertical={false} />
                 <XAxis dataKey="name" fontSize={11} />
                 <YAxis allowDecimals={false} fontSize={11} width={50} />
-                <Tooltip />
+                <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
                 <Bar dataKey="credits" fill="#2563eb" isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>

@@ -157,8 +157,9 @@ function LimitsForm() {
   };
   const set = (k: "daily" | "monthly" | "threshold") => (e: { target: { value: string } }) => setForm({ ...f, [k]: e.target.value });
   return (
+    <>
+    {limits.error ? <LoadError error={limits.error} what="Spend limits" /> : null}
     <form onSubmit={(e) => void save(e)} className="inline-form">
-      {limits.error ? <LoadError error={limits.error} what="Spend limits" /> : null}
       {l ? (
         <>
           <Field label="Daily limit (credits)" hint={`spent today: ${fmt(l.spent_today)}${l.ceiling_daily !== null ? `; admin ceiling ${fmt(l.ceiling_daily)}` : ""}`}>
@@ -175,5 +176,6 @@ function LimitsForm() {
       <button type="submit">Save limits</button>
       {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
     </form>
+    </>
   );
 }

@@ -85,7 +85,7 @@ export function UsagePage() {
                 <CartesianGrid strokeDasharray="3 3" vertical={false} />
                 <XAxis dataKey="day" fontSize={11} interval="preserveStartEnd" />
                 <YAxis allowDecimals={false} fontSize={11} width={40} />
-                <Tooltip />
+                <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
                 <Legend />
                 {s.kinds.map((k, i) => (
                   <Bar key={k} dataKey={k} stackId="spend" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
