@@ -92,6 +92,27 @@ describe("user dashboard", () => {
     await s.close();
   });
 
+  it("uploads a file with a progress bar, runs a file job on it and downloads the output", async () => {
+    const u = await p.user({ credits: 50 });
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key, "/jobs");
+    await s.page.getByLabel("Kind", { exact: true }).selectOption("file");
+    await s.page.getByLabel("File", { exact: true }).setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("one\ntwo\nthree\n") });
+    await s.page.getByText("notes.txt uploaded").waitFor();
+    expect(await s.page.getByLabel("Upload progress").getAttribute("value")).toBe("100");
+    await s.page.getByLabel("Operation").selectOption("gzip");
+    await s.page.getByTestId("estimate").filter({ hasText: "3" }).waitFor(); // 1 started MB + gzip fee 2
+    await s.page.getByRole("button", { name: "Submit job" }).click();
+    await s.page.getByTestId("job-status").filter({ hasText: "succeeded" }).waitFor();
+    const [download] = await Promise.all([s.page.waitForEvent("download"), s.page.getByRole("button", { name: /^Download notes\.txt\.gz/ }).click()]);
+    expect(download.suggestedFilename()).toBe("notes.txt.gz");
+    const { gunzipSync } = await import("node:zlib");
+    const { readFile } = await import("node:fs/promises");
+    expect(gunzipSync(await readFile((await download.path())!)).toString()).toBe("one\ntwo\nthree\n");
+    expect(s.errors).toEqual([]);
+    await s.close();
+  });
+
   it("cancels a long job from the list, follows it live, and shows the refund; the balance is whole again", async () => {
     const u = await p.user({ credits: 50 });
     const s = await openSession(browser, p.url);

@@ -6,18 +6,24 @@ import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 import { NewJobForm } from "./NewJob";
 
+/**
+ * Browsers allow ~6 HTTP/1.1 connections per host and every event stream holds
+ * one, so the list streams at most this many live jobs; the rest are polled.
+ */
+const MAX_STREAMS = 3;
+
 /** A job kept current by its event stream while it is live. */
-export function useLiveJob(initial: Job): Job {
+export function useLiveJob(initial: Job, stream = true): Job {
   const [job, setJob] = useState(initial);
   useEffect(() => setJob(initial), [initial]);
   useEffect(() => {
-    if (isFinal(initial.status)) return;
+    if (!stream || isFinal(initial.status)) return;
     return watchJob(initial.id, (e) => {
       if (e.event === "job") setJob(e.data);
       else if (e.event === "progress") setJob((j) => ({ ...j, progress: e.data.progress }));
       else setJob((j) => ({ ...j, status: e.data.status }));
     });
-  }, [initial]);
+  }, [initial, stream]);
   return job;
 }
 
@@ -33,6 +39,15 @@ export function JobsPage() {
   const [status, setStatus] = useState("");
   const [kind, setKind] = useState("");
   const jobs = useLoad(() => get<Page<Job>>(`/jobs${qs({ status, kind, limit: 50 })}`), [status, kind]);
+  const liveIds = (jobs.data?.data ?? []).filter((j) => !isFinal(j.status)).map((j) => j.id);
+  const streamed = new Set(liveIds.slice(0, MAX_STREAMS));
+  const polled = liveIds.length > MAX_STREAMS;
+  const { reload } = jobs;
+  useEffect(() => {
+    if (!polled) return;
+    const t = setInterval(reload, 3000);
+    return () => clearInterval(t);
+  }, [polled, reload]);
   return (
     <>
       <h1>Jobs</h1>
@@ -78,7 +93,7 @@ export function JobsPage() {
             </thead>
             <tbody>
               {jobs.data?.data.map((j) => (
-                <JobRow key={j.id} initial={j} />
+                <JobRow key={j.id} initial={j} stream={streamed.has(j.id)} />
               ))}
             </tbody>
           </table>
@@ -89,8 +104,8 @@ export function JobsPage() {
   );
 }
 
-function JobRow({ initial }: { initial: Job }) {
-  const live = useLiveJob(initial);
+function JobRow({ initial, stream }: { initial: Job; stream: boolean }) {
+  const live = useLiveJob(initial, stream);
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<string | null>(null);
   const j = job && job.id === live.id && isFinal(job.status) ? job : live;
