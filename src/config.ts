@@ -20,6 +20,12 @@ export const configSchema = z.object({
   PUBLIC_URL: optionalString,
   DATABASE_URL: z.string().url().default("postgres://holdfast:holdfast@127.0.0.1:54329/holdfast"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:63799"),
+  /**
+   * Longest wait in ms for one Redis command someone is waiting on (queue
+   * writes, publishes, rate-limit counters; default 500). While Redis is
+   * unreachable these fail at once; workers wait Redis out instead.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** BullMQ key prefix; use a hash tag ("{holdfast}") on Redis Cluster. */
   QUEUE_PREFIX: z.string().min(1).default("holdfast"),
   /** The first admin's API key; its user is created on start if missing. */

@@ -10,12 +10,12 @@ import type { Config } from "./config";
 import { createDataSource } from "./db/data-source";
 import type { KindRegistry, KindServices } from "./jobs/kind";
 import { createLogger, type Logger } from "./logger";
-import { createQueues, createRedis, type Queues } from "./queues";
+import { createCommandRedis, createQueues, type Queues } from "./queues";
 
 export interface AppContext {
   config: Config;
   ds: DataSource;
-  /** Shared connection for queues and commands (not for blocking subscribers). */
+  /** Shared connection for queues and commands (not for blocking subscribers); fails fast while Redis is down. */
   redis: Redis;
   queues: Queues;
   logger: Logger;
@@ -38,8 +38,11 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL, opts.name);
   const ds = createDataSource({ url: config.DATABASE_URL, poolSize: opts.poolSize, applicationName: opts.name ?? "holdfast" });
   await ds.initialize();
-  const redis = createRedis(config.REDIS_URL);
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  // Fails fast while Redis is away (see createCommandRedis): nobody waiting on an answer hangs on it.
+  const redis = createCommandRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
+  // Refused connections are reported by the commands that fail; keep the event off stderr.
+  redis.on("error", (err: Error) => logger.debug({ err }, "redis connection error"));
+  const queues = createQueues(redis, config.QUEUE_PREFIX, config.REDIS_COMMAND_TIMEOUT_MS + 250);
   return { config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {} };
 }
 
