@@ -19,6 +19,17 @@ export const configSchema = z.object({
   /** Public base URL used in links (checkout return URLs, printed hints). */
   PUBLIC_URL: optionalString,
   DATABASE_URL: z.string().url().default("postgres://holdfast:holdfast@127.0.0.1:54329/holdfast"),
+  /**
+   * PostgreSQL statement_timeout of the app's sessions in ms (default 30000; 0 = none): a statement
+   * stuck this long is cancelled (the request answers 503) instead of holding its locks on.
+   * Migrations and `npm run ledger:check` use their own sessions without it.
+   */
+  DB_STATEMENT_TIMEOUT_MS: int(30_000),
+  /**
+   * PostgreSQL lock_timeout of the app's sessions in ms (default 5000; 0 = none): waiting longer than
+   * this for a row lock (a user's account, a job) gives up with 503 rather than queueing behind it.
+   */
+  DB_LOCK_TIMEOUT_MS: int(5_000),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:63799"),
   /**
    * Longest wait in ms for one Redis command someone is waiting on (queue

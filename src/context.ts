@@ -43,7 +43,10 @@ export interface ContextOptions {
 
 export async function createContext(config: Config, opts: ContextOptions): Promise<AppContext> {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL, opts.name);
-  const ds = createDataSource({ url: config.DATABASE_URL, poolSize: opts.poolSize, applicationName: opts.name ?? "holdfast" });
+  const ds = createDataSource({
+    url: config.DATABASE_URL, poolSize: opts.poolSize, applicationName: opts.name ?? "holdfast",
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+  });
   if (opts.connect !== false) await ds.initialize();
   // Fails fast while Redis is away (see createCommandRedis): nobody waiting on an answer hangs on it.
   const redis = createCommandRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);

@@ -44,6 +44,8 @@ export async function readiness(ctx: AppContext, timeoutMs = READY_CHECK_TIMEOUT
       // ctx.redis has no offline queue, so a PING fails at once while it is not connected; the
       // status check also covers a client that would queue (a worker-style connection).
       if (["reconnecting", "close", "end"].includes(ctx.redis.status)) throw new Error(`connection is ${ctx.redis.status}`);
+      // Still making its first connection (a process just started): wait for it within the budget.
+      if (ctx.redis.status !== "ready") await new Promise((resolve) => ctx.redis.once("ready", resolve));
       return ctx.redis.ping();
     }, timeoutMs),
   ]);

@@ -19,7 +19,7 @@ import { builtinKinds, builtinServices } from "../jobs/builtin";
 import type { KindRegistry, KindServices } from "../jobs/kind";
 import { lowerPriority } from "../lib/priority";
 import { ensureBootstrapAdmin } from "../users/bootstrap";
-import { migrateUnderLock } from "./migrate";
+import { migrateOnOwnConnection } from "./migrate";
 
 /** A started role: stops within the given time. */
 export interface Role {
@@ -71,7 +71,7 @@ export async function startProcess(name: string, starters: RoleStarter[], opts: 
   const lowered = lowerPriority(nice);
   if (!lowered.ok) ctx.logger.warn({ nice, err: lowered.error }, "could not lower the process's CPU priority");
   const dependencies = waitForDependencies(ctx, async () => {
-    await migrateUnderLock(ctx.ds, ctx.logger);
+    await migrateOnOwnConnection(config.DATABASE_URL, ctx.logger);
     // The ADMIN_API_KEY user, whichever process starts first (idempotent, concurrent-safe).
     await ensureBootstrapAdmin(ctx);
   }, { signal: opts.signal });
