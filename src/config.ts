@@ -50,6 +50,22 @@ export const configSchema = z.object({
    * always checked in the database where it matters (see src/users/key-cache.ts).
    */
   AUTH_CACHE_TTL_MS: int(2000),
+  /** Uploads (POST /files) per minute per API key (default 60; 0 = off). */
+  UPLOAD_RATE_LIMIT_PER_MINUTE: int(60),
+  /** Credit purchases (POST /credits/purchase) per minute per API key (default 10; 0 = off). */
+  PURCHASE_RATE_LIMIT_PER_MINUTE: int(10),
+  /** Open event streams (GET /jobs/:id/events) per API key and API process (default 10; 0 = no cap); more → 429. */
+  SSE_MAX_STREAMS_PER_KEY: int(10),
+  /** Bytes of files a user may keep stored, uploads and job outputs together (default 5 GiB; 0 = no quota); beyond → 413. */
+  STORAGE_QUOTA_BYTES: int(5 * 1024 * 1024 * 1024),
+  /** Idempotency keys are kept this many hours, like Stripe's (default 24). */
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  /** Days a processed Stripe event keeps its payload; the id row stays for deduplication (default 30). */
+  STRIPE_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Days sent or failed notification rows are kept (default 90). */
+  NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Days a finished job keeps its input and result; credits and status stay forever (default 30; 0 = keep). */
+  JOB_RETENTION_DAYS: int(30),
   /** Largest JSON body in bytes (default 1 MiB). */
   JSON_BODY_LIMIT_BYTES: int(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -50,6 +50,7 @@ export const jobView = z
     created_at: isoTime,
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable(),
+    pruned_at: isoTime.optional().meta({ description: "Present when input and result were dropped after JOB_RETENTION_DAYS (both are then null); credits and status are kept." }),
   })
   .meta({ id: "Job" });
 

@@ -16,6 +16,8 @@ export interface JobView {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When input and result were dropped after JOB_RETENTION_DAYS (both then null); absent otherwise. */
+  pruned_at?: string;
 }
 
 export function toJobView(j: Job): JobView {
@@ -37,5 +39,6 @@ export function toJobView(j: Job): JobView {
     created_at: j.createdAt.toISOString(),
     started_at: j.startedAt ? j.startedAt.toISOString() : null,
     finished_at: j.finishedAt ? j.finishedAt.toISOString() : null,
+    ...(j.prunedAt ? { input: null, result: null, pruned_at: j.prunedAt.toISOString() } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
 import { billingTasks } from "../billing/tasks";
 import type { ScheduledTask } from "../lib/scheduled-task";
+import { pruneTask } from "../maintenance/prune";
 
 export function allTasks(): ScheduledTask[] {
   return [
@@ -17,5 +18,6 @@ export function allTasks(): ScheduledTask[] {
     holdReaperTask(), // every 60 s: expired holds whose job is not live
     // Billing (grant expiry, renewals, reminder mail …): one line per task here.
     ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
+    pruneTask(), // every hour: old idempotency keys, Stripe payloads, notifications, job payloads, partial uploads
   ];
 }
