@@ -123,8 +123,9 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     summary: "Watch a job (server-sent events)",
     description: "A `text/event-stream` until the job is final: `event: job` (the whole job) first, then `event: progress` "
       + "(`{ job_id, progress }`) and `event: status` (`{ job_id, status }`) as they happen, and `event: job` again when the job is final, "
-      + "after which the server ends the stream. A `: keep-alive` comment comes every 15 s.",
+      + "after which the server ends the stream. A `: keep-alive` comment comes every 15 s. "
+      + "A key may hold SSE_MAX_STREAMS_PER_KEY streams open at once (per API process); one more is a 429 with Retry-After.",
     response: { status: 200, description: "The event stream.", schema: z.string(), contentType: "text/event-stream" },
-    errors: ["not_found"],
+    errors: ["not_found", "rate_limited"],
   });
 }
