@@ -45,7 +45,19 @@ export async function readiness(ctx: AppContext, timeoutMs = READY_CHECK_TIMEOUT
       // status check also covers a client that would queue (a worker-style connection).
       if (["reconnecting", "close", "end"].includes(ctx.redis.status)) throw new Error(`connection is ${ctx.redis.status}`);
       // Still making its first connection (a process just started): wait for it within the budget.
-      if (ctx.redis.status !== "ready") await new Promise((resolve) => ctx.redis.once("ready", resolve));
+      if (ctx.redis.status !== "ready") {
+        await new Promise<void>((resolve, reject) => {
+          const onReady = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            ctx.redis.off("ready", onReady);
+            reject(new Error(`connection is ${ctx.redis.status}`));
+          }, timeoutMs);
+          ctx.redis.once("ready", onReady);
+        });
+      }
       return ctx.redis.ping();
     }, timeoutMs),
   ]);
