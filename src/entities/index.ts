@@ -17,6 +17,7 @@ import { SubscriptionEntity } from "./subscription";
 import { Baseline1765000000000 } from "./migrations/1765000000000-Baseline";
 import { DashboardSessions1765000000400 } from "./migrations/1765000000400-DashboardSessions";
 import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesAudit";
+import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 
 export const entities = [
   UserEntity,
@@ -35,6 +36,7 @@ export const migrations = [
   Baseline1765000000000,
   DashboardSessions1765000000400,
   DisputesAudit1765000000500,
+  Outages1765000000700,
 ];
 
 export * from "./api-key";

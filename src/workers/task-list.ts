@@ -9,6 +9,7 @@ import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
 import { billingTasks } from "../billing/tasks";
 import type { ScheduledTask } from "../lib/scheduled-task";
+import { pruneTask } from "../maintenance/prune";
 
 export function allTasks(): ScheduledTask[] {
   return [
@@ -19,5 +20,6 @@ export function allTasks(): ScheduledTask[] {
     pruneJobOutputsTask(), // every 60 s: outputs of jobs that failed, were cancelled or timed out
     // Billing (grant expiry, renewals, reminder mail …): one line per task here.
     ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
+    pruneTask(), // every hour: old idempotency keys, Stripe payloads, notifications, job payloads, partial uploads
   ];
 }
