@@ -29,7 +29,6 @@ export async function renderTypes(doc: object = servedDocument()): Promise<strin
     " * (`npm run generate -w sdk`). Do not edit: sdk/test/types-drift.test.ts fails when",
     " * this file differs from what the server serves.",
     " */",
-    "/* eslint-disable */",
     astToString(ast),
   ].join("\n");
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
   await p?.close();
 });
 
-type Outcome = { who: string; status: number; body: { status?: string; error?: { code: string } } } | { who: string; reaped: number };
+type Outcome = { who: string; status: number; body: { status?: string; error?: { code: string; details: unknown } } } | { who: string; reaped: number };
 
 describe("capture vs release vs expiry of one hold", () => {
   it("exactly one wins, every other caller gets 409 invalid_state, the money matches the winner", async () => {
@@ -69,7 +69,7 @@ describe("capture vs release vs expiry of one hold", () => {
         credits: { held: 10, captured, released: 10 - captured },
       });
       // Every HTTP loser saw the winner's state.
-      for (const o of outcomes) if (!("reaped" in o) && o.status === 409) expect(o.body.error && (o.body as { error: { details: unknown } }).error.details).toEqual({ status: final.status });
+      for (const o of outcomes) if (!("reaped" in o) && o.status === 409) expect(o.body.error?.details).toEqual({ status: final.status });
       posted -= captured;
       const bal = (await p.api(u.key, "GET", "/api/v1/credits/balance")).body;
       expect(bal).toMatchObject({ posted, held: 0, available: posted });

@@ -3,7 +3,6 @@
  * (`npm run generate -w sdk`). Do not edit: sdk/test/types-drift.test.ts fails when
  * this file differs from what the server serves.
  */
-/* eslint-disable */
 export interface paths {
     "/api/v1/estimates": {
         parameters: {
