@@ -10,10 +10,12 @@ import { type KindsPlatform, startSdkPlatform } from "./setup.js";
 const BIN = fileURLToPath(new URL("../bin/holdfast.mjs", import.meta.url));
 let p: KindsPlatform;
 let user: { id: string; key: string };
+let exampleUser: { id: string; key: string };
 let dir: string;
 beforeAll(async () => {
   p = await startSdkPlatform();
   user = await p.user({ credits: 100 });
+  exampleUser = await p.user({ credits: 100 });
   dir = await mkdtemp(path.join(tmpdir(), "holdfast-cli-"));
 });
 afterAll(async () => {
@@ -28,6 +30,29 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }));
   });
 }
+
+function example(name: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", fileURLToPath(new URL(`../examples/${name}`, import.meta.url)), ...args], {
+      env: { PATH: process.env.PATH ?? "", HOLDFAST_URL: p.url, HOLDFAST_API_KEY: exampleUser.key }, timeout: 60_000,
+    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }));
+  });
+}
+
+describe("examples", () => {
+  it("the AI chat, file processing and batch examples run against the platform", async () => {
+    const chat = await example("ai-chat.ts", ["What is a hold?"]);
+    expect(chat.stderr).toBe("");
+    expect(chat).toMatchObject({ code: 0 });
+    expect(chat.stdout).toMatch(/1 credits for the prompt, \d+ for the answer/);
+    const file = await example("file-processing.ts");
+    expect(file.code).toBe(0);
+    expect(file.stdout).toMatch(/^[0-9a-f]{64} /);
+    const batch = await example("batch.ts");
+    expect(batch.code).toBe(0);
+    expect(batch.stdout).toMatch(/2: failed \(empty document\)/);
+  });
+});
 
 describe("holdfast CLI", () => {
   it("balance and estimate, human and --json", async () => {
