@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../src/context";
 import { reapHolds } from "../../src/jobs/tasks/hold-reaper";
-import { behindLock } from "../helpers/barrier";
+import { behindLock, waitForLockWaiters } from "../helpers/barrier";
 import { testKinds } from "../helpers/kinds";
 import { type Platform, startPlatform } from "../helpers/platform";
 import { expectError } from "./support";
@@ -22,6 +22,26 @@ afterAll(async () => {
   await p?.close();
 });
 
+/** Lock the hold's pending row, start the calls one at a time (each queued behind the lock before the next starts), release. */
+async function inOrder<T>(holdId: string, calls: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
+  const blocker = p.db.ds.createQueryRunner();
+  await blocker.connect();
+  try {
+    await blocker.startTransaction();
+    await blocker.query(`SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`, [holdId]);
+    const started: Promise<T>[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      started.push(calls[i]!());
+      await waitForLockWaiters(p.db.ds, i + 1);
+    }
+    await blocker.commitTransaction();
+    return await Promise.allSettled(started);
+  } finally {
+    if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+    await blocker.release();
+  }
+}
+
 type Outcome = { who: string; status: number; body: { status?: string; error?: { code: string; details: unknown } } } | { who: string; reaped: number };
 
 describe("capture vs release vs expiry of one hold", () => {
@@ -31,7 +51,10 @@ describe("capture vs release vs expiry of one hold", () => {
     const scheduler: AppContext = { ...p.ctx, ds: p.db.ds };
     const winners: string[] = [];
     let posted = 1000;
-    for (let round = 0; round < 6; round++) {
+    // Rounds 0–7 queue the calls in a known order (rotated each round, so each kind of call is first at least
+    // once and must win); the last rounds let them all go at once.
+    const ROUNDS = 10;
+    for (let round = 0; round < ROUNDS; round++) {
       const hold = await p.api(u.key, "POST", "/api/v1/holds", { credits: 10, ttl_seconds: 60 });
       expect(hold.status).toBe(201);
       const id: string = hold.body.id;
@@ -46,9 +69,11 @@ describe("capture vs release vs expiry of one hold", () => {
         async () => ({ who: "expire", reaped: (await reapHolds(scheduler, later)).orphans }),
         async () => ({ who: "expire", reaped: (await reapHolds(scheduler, later)).orphans }),
       ];
-      // Rotate who starts first, so no call type always queues at the head.
+      const ordered = round < calls.length;
       const rotated = [...calls.slice(round % calls.length), ...calls.slice(0, round % calls.length)];
-      const settled = await behindLock(p.db.ds, `SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`, [id], rotated);
+      const settled = ordered
+        ? await inOrder(id, rotated)
+        : await behindLock(p.db.ds, `SELECT 1 FROM ledger_pending WHERE transfer_id = $1 FOR UPDATE`, [id], rotated);
       const outcomes = settled.map((s) => {
         if (s.status === "rejected") throw s.reason;
         return s.value;
@@ -62,6 +87,8 @@ describe("capture vs release vs expiry of one hold", () => {
       }
       const w = won[0]!;
       winners.push(w.who);
+      // Queued in order: the first in the queue wins, whatever it is.
+      if (ordered) expect(outcomes.indexOf(w)).toBe(0);
       const final = (await p.api(u.key, "GET", `/api/v1/holds/${id}`)).body;
       const captured = w.who.startsWith("capture:") ? Number(w.who.slice("capture:".length)) : 0;
       expect(final).toMatchObject({
@@ -76,7 +103,8 @@ describe("capture vs release vs expiry of one hold", () => {
       const [{ transfers }] = await p.ctx.ds.query(`SELECT count(*)::int AS transfers FROM ledger_transfers WHERE pending_id = $1`, [id]);
       expect(transfers).toBe(captured > 0 && captured < 10 ? 2 : 1);
     }
-    expect(winners).toHaveLength(6);
+    expect(winners).toHaveLength(ROUNDS);
+    expect(new Set(winners)).toEqual(new Set(["capture:10", "capture:7", "capture:3", "release", "expire"]));
   });
 
   it("many captures of the same amount at once: one charge, the rest 409", async () => {
