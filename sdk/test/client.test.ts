@@ -200,6 +200,6 @@ describe("retries", () => {
 
   it("an unknown key is a HoldfastError 401 with the API's code", async () => {
     const hf = new HoldfastClient({ baseUrl: p.url, apiKey: "hf_nope" });
-    await expect(hf.credits.balance()).rejects.toMatchObject({ name: "HoldfastError", status: 401, code: "unauthenticated", requestId: null });
+    await expect(hf.credits.balance()).rejects.toMatchObject({ name: "HoldfastError", status: 401, code: "unauthenticated", requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 });

@@ -9,6 +9,7 @@ import { errorHandler, notFoundHandler } from "./errors";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";
+import { requestId } from "./request-id";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
 
@@ -30,6 +31,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   const metrics = createApiMetrics();
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));
+  app.use(requestId());
 
   app.use(opsRouter(ctx, metrics));
   app.use(openApiRouter(ctx, opts.openApi ?? openApiContributors));
