@@ -88,6 +88,8 @@ export const configSchema = z.object({
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Holdfast <no-reply@holdfast.local>"),
   OUTBOX_DIR: z.string().default("outbox"),
+  /** Operator's address: gets a copy of every new dispute (unset → no copy). */
+  ADMIN_EMAIL: optionalString.pipe(z.email("must be an email address").optional()),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,13 +4,16 @@
  * database and queue prefix.
  */
 import type { Redis } from "ioredis";
+import { createStripe, type Stripe } from "./billing/stripe-client";
 import type { DataSource } from "typeorm";
 import { type Clock, systemClock } from "./clock";
 import type { Config } from "./config";
 import { createDataSource } from "./db/data-source";
+import { JobEventPublisher } from "./jobs/events";
 import type { KindRegistry, KindServices } from "./jobs/kind";
 import { createLogger, type Logger } from "./logger";
 import { createQueues, createRedis, type Queues } from "./queues";
+import { ApiKeyCache } from "./users/key-cache";
 
 export interface AppContext {
   config: Config;
@@ -23,6 +26,12 @@ export interface AppContext {
   kinds: KindRegistry;
   /** Services job kinds may use (storage, script registry, AI client …). */
   services: KindServices;
+  /** Job progress and status events for watchers (Redis pub/sub). */
+  jobEvents: JobEventPublisher;
+  /** Stripe's client; null when STRIPE_SECRET_KEY is not set (payment routes answer 503). */
+  stripe: Stripe | null;
+  /** API keys this process answered for recently (AUTH_CACHE_TTL_MS). */
+  authCache: ApiKeyCache;
 }
 
 export interface ContextOptions {
@@ -40,7 +49,12 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   await ds.initialize();
   const redis = createRedis(config.REDIS_URL);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
-  return { config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {} };
+  return {
+    config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {},
+    jobEvents: new JobEventPublisher(redis, config.QUEUE_PREFIX),
+    stripe: createStripe(config),
+    authCache: new ApiKeyCache(config.AUTH_CACHE_TTL_MS),
+  };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {

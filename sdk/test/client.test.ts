@@ -130,8 +130,9 @@ describe("credits and holds", () => {
     expect(short).toBeInstanceOf(InsufficientCreditsError);
     expect(short).toMatchObject({ required: 1000, available: 41, creditType: "standard" });
 
+    // Pages of 2 followed to the end; a capture and its released rest share a timestamp, so compare as a multiset.
     const types = (await collect(hf.credits.transactions({ limit: 2 }))).map((t) => t.type);
-    expect(types).toEqual(["release", "hold", "release", "capture", "hold", "consume", "grant"]);
+    expect(types.sort()).toEqual(["capture", "consume", "grant", "hold", "hold", "release", "release"]);
     expect((await collect(hf.credits.transactions({ type: "capture" })))[0]).toMatchObject({ amount: 4, hold_id: h.id });
     expect(await hf.credits.balance()).toMatchObject({ available: 41, held: 0 });
   });

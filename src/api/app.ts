@@ -2,22 +2,23 @@
  * The Express app. Routes are thin: parse, call one service, map errors
  * (errors.ts is the only mapper). Each area is a router of its own file.
  */
-import express, { type Express, type Router } from "express";
+import express, { type Express } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
-import { errorHandler, notFoundHandler } from "./errors";
+import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";
-import { requestId } from "./request-id";
+import { assignRequestId } from "./request-id";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
+import { createApiServices, type RouterFactory } from "./services";
 
 export interface AppOptions {
   /** Extra routers mounted under /api/v1 after authentication (billing, files …). */
-  routers?: ((ctx: AppContext) => Router)[];
+  routers?: RouterFactory[];
   /** Routers mounted under /api/v1 before authentication (webhooks). */
-  publicRouters?: ((ctx: AppContext) => Router)[];
+  publicRouters?: RouterFactory[];
   /** What /openapi.json documents (default: every area's contributor). */
   openApi?: OpenApiContributor[];
 }
@@ -27,26 +28,27 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.disable("x-powered-by");
   app.set("trust proxy", 1);
   app.set("query parser", "extended");
+  app.use(assignRequestId());
 
+  const services = createApiServices(ctx);
   const metrics = createApiMetrics();
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));
-  app.use(requestId());
 
   app.use(opsRouter(ctx, metrics));
   app.use(openApiRouter(ctx, opts.openApi ?? openApiContributors));
 
   const pub = express.Router();
   pub.use(recordRoute());
-  for (const make of opts.publicRouters ?? []) pub.use(make(ctx));
+  for (const make of opts.publicRouters ?? []) pub.use(make(ctx, services));
   app.use("/api/v1", pub);
 
   const api = express.Router();
   api.use(recordRoute());
   api.use(express.json({ limit: ctx.config.JSON_BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
   api.use(authenticate(ctx));
-  api.use(jobsRouter(ctx));
-  for (const make of opts.routers ?? []) api.use(make(ctx));
+  api.use(jobsRouter(ctx, services));
+  for (const make of opts.routers ?? []) api.use(make(ctx, services));
   app.use("/api/v1", api);
 
   app.use(notFoundHandler());

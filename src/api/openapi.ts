@@ -17,6 +17,7 @@ import { creditsDocs } from "./docs/credits";
 import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
+import { disputesDocs } from "./docs/disputes";
 import { holdsDocs } from "./docs/holds";
 import { labelRoute } from "./metrics";
 
@@ -30,6 +31,7 @@ export const openApiContributors: OpenApiContributor[] = [
   creditsDocs,
   adminDocs,
   opsDocs,
+  disputesDocs,
   holdsDocs,
 ];
 
@@ -60,6 +62,7 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Admin", description: "Users and credits, for admin keys." },
       { name: "Holds", description: "Meter your own application's work: hold, capture, release, consume." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
+      { name: "Disputes", description: "Dispute a charge; admins review and resolve (refund or reject)." },
     ],
   });
 }

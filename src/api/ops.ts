@@ -9,7 +9,7 @@
  */
 import { Router } from "express";
 import type { AppContext } from "../context";
-import { errorBody } from "./errors";
+import { errorBody } from "./error-handler";
 import type { ApiMetrics } from "./metrics";
 
 /** Per-dependency budget of a readiness probe in ms: well under a typical probe timeout (1 s). */

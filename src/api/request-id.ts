@@ -1,17 +1,28 @@
 /**
- * Every response carries `X-Request-Id`: the caller's own (when it sent a
- * sane one, so a client can correlate its retries) or a fresh UUID. The SDK
- * puts it on every error as `requestId`, for support requests.
+ * Every request gets an id of the API's own making, sent back as the
+ * `X-Request-Id` response header, written to the audit log with each admin
+ * action and quoted in logs, so a support question ("request X changed my
+ * balance") leads to one row. A client's own X-Request-Id is not trusted:
+ * the audit log must not carry ids a caller chose.
  */
 import { randomUUID } from "node:crypto";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 
-const SANE = /^[\x21-\x7e]{1,128}$/;
+const REQUEST_ID = Symbol("holdfast.requestId");
+type WithRequestId = Request & { [REQUEST_ID]?: string };
 
-export function requestId(): RequestHandler {
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+export function assignRequestId(): RequestHandler {
   return (req, res, next) => {
-    const given = req.get("x-request-id");
-    res.set("X-Request-Id", given && SANE.test(given) ? given : randomUUID());
+    const id = randomUUID();
+    (req as WithRequestId)[REQUEST_ID] = id;
+    res.set(REQUEST_ID_HEADER, id);
     next();
   };
+}
+
+/** The id assignRequestId gave this request (null outside the API, e.g. in a direct service call). */
+export function requestIdOf(req: Request): string | null {
+  return (req as WithRequestId)[REQUEST_ID] ?? null;
 }

@@ -12,7 +12,7 @@ import type { AdminUserCreated, UserView } from "../credits/admin-users";
 import type { AdminCreditsResult } from "../credits/admin-credits";
 import type { MonthlySummary, Totals } from "../credits/summary";
 import type { SystemSummary } from "../credits/system-summary";
-import type { EstimateView } from "../jobs/service";
+import type { EstimateView } from "../jobs/quote";
 import type { JobView } from "../jobs/view";
 import type { Page } from "../lib/pagination";
 import { transactionType } from "./schemas";
@@ -51,6 +51,17 @@ export const jobView = z
     created_at: isoTime,
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable(),
+    dispute: z
+      .object({
+        id: z.string().meta({ format: "uuid" }),
+        status: z.enum(["open", "under_review", "resolved"]),
+        outcome: z.enum(["refunded", "rejected"]).nullable(),
+        disputed_credits: nonNegative,
+        refunded_credits: nonNegative,
+      })
+      .nullable()
+      .optional()
+      .meta({ description: "GET /jobs and /jobs/:id: the job's newest dispute, or null." }),
   })
   .meta({ id: "Job" });
 
@@ -92,7 +103,7 @@ export const rateView = z
 const totals = {
   granted: nonNegative.meta({ description: "Credits added: grants, purchases, subscriptions and admin additions." }),
   spent: nonNegative.meta({ description: "Credits charged for jobs." }),
-  refunded: nonNegative.meta({ description: "Holds given back because the platform failed." }),
+  refunded: nonNegative.meta({ description: "Holds given back because the platform failed, and credits given back by resolved disputes (`dispute_refund`)." }),
   released: nonNegative.meta({ description: "Unused parts of holds given back (jobs that used less, cancellations)." }),
   expired: nonNegative,
   removed: nonNegative.meta({ description: "Credits an admin removed." }),

@@ -53,7 +53,12 @@ const SERVED: [string, string][] = [
   ["post", "/api/v1/admin/credits/add"], ["post", "/api/v1/admin/credits/remove"], ["post", "/api/v1/admin/credits/pause"], ["post", "/api/v1/admin/credits/resume"],
   ["get", "/api/v1/admin/users/{id}/balance"], ["get", "/api/v1/admin/users/{id}/transactions"], ["get", "/api/v1/admin/users/{id}/summary"],
   ["get", "/api/v1/admin/credits/system/summary"],
+  ["post", "/api/v1/disputes"], ["get", "/api/v1/disputes"], ["get", "/api/v1/disputes/{id}"],
+  ["get", "/api/v1/admin/disputes"], ["get", "/api/v1/admin/disputes/stats"], ["post", "/api/v1/admin/disputes/{id}/review"],
+  ["post", "/api/v1/admin/disputes/{id}/resolve"], ["get", "/api/v1/admin/audit"],
   ["get", "/healthz"], ["get", "/readyz"], ["get", "/metrics"], ["get", "/openapi.json"], ["get", "/docs"],
+  ["post", "/api/v1/holds"], ["get", "/api/v1/holds"], ["get", "/api/v1/holds/{id}"], ["post", "/api/v1/holds/{id}/capture"],
+  ["post", "/api/v1/holds/{id}/release"], ["post", "/api/v1/credits/consume"], ["get", "/api/v1/credits/check"],
 ];
 
 function operations(): { method: string; path: string; op: Op }[] {
@@ -110,7 +115,7 @@ describe("the document", () => {
     // The request schemas are the ones the routes parse with.
     expect(doc.components.schemas.SubmitJobRequest!.required).toEqual(["kind"]);
     expect(doc.components.schemas.SubmitJobRequest!.additionalProperties).toBe(false);
-    expect(Object.keys(doc.components.schemas.AddCreditsRequest!.properties!).sort()).toEqual(["amount", "credit_type", "description", "expires_at", "user_id"]);
+    expect(Object.keys(doc.components.schemas.AddCreditsRequest!.properties!).sort()).toEqual(["amount", "credit_type", "description", "expires_at", "reason", "user_id"]);
     // The deployment's job kinds, with their input schemas.
     expect(doc.components.schemas.JobInput_test).toMatchObject({ type: "object", properties: { cost: { type: "integer" } } });
     expect(submit.description).toMatch(/`test`/);

@@ -1,6 +1,6 @@
 /** Small job kinds for tests and the bench, registered in code as an operator would. */
 import { z } from "zod";
-import { UserError } from "../../src/jobs/errors";
+import { UserError } from "../../src/jobs/run-errors";
 import { type JobKind, KindRegistry } from "../../src/jobs/kind";
 
 /** Costs `cost` (default 3), uses `use` (default = cost), sleeps `ms`, fails on request. */

@@ -13,7 +13,7 @@ import type { Config } from "../../src/config";
 import { KindRegistry } from "../../src/jobs/kind";
 import { scriptKind } from "../../src/jobs/kinds/script/kind";
 import { BUILTIN_SCRIPTS, type ScriptDefinition, ScriptRegistry } from "../../src/jobs/kinds/script/registry";
-import { PRICES } from "../../src/jobs/pricing";
+import { PRICES } from "../../src/jobs/price-list";
 import { waitFor } from "../helpers/platform";
 import { jobCount, type KindsPlatform, startKindsPlatform } from "./setup";
 

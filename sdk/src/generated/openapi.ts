@@ -1204,7 +1204,7 @@ export interface paths {
                     limit?: number;
                     /** @description `next_cursor` of the previous page. */
                     cursor?: string;
-                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "capture" | "consume";
+                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
                     /** @description Only this job's transactions. */
                     job_id?: string;
                     /** @description Act for this user: `service` and `admin` keys only (a `user` key may name only itself; 403 otherwise). */
@@ -1654,7 +1654,7 @@ export interface paths {
         put?: never;
         /**
          * Add credits to a user
-         * @description Creates an admin grant (optionally expiring). With `Idempotency-Key`, a retried call grants only once.
+         * @description Creates an admin grant (optionally expiring). With `Idempotency-Key`, a retried call grants only once. Recorded in the audit log with the balance before and after and `reason` (default: the description).
          *
          *     Credit cost: none to the caller; grants `amount` credits to the user (an `adjustment`).
          */
@@ -1758,7 +1758,7 @@ export interface paths {
         put?: never;
         /**
          * Remove credits from a user
-         * @description Refused with 402 if it is more than the user has available (posted − held). With `Idempotency-Key`, a retried call removes only once.
+         * @description Refused with 402 if it is more than the user has available (posted − held). With `Idempotency-Key`, a retried call removes only once. Recorded in the audit log with the balance before and after and `reason` (default: the description).
          *
          *     Credit cost: none to the caller; removes `amount` credits from the user (an `adjustment`).
          */
@@ -1871,7 +1871,7 @@ export interface paths {
         put?: never;
         /**
          * Pause a user's credit service
-         * @description New submissions of a paused user answer 403 `account_paused` and hold nothing; running jobs finish normally. Idempotent.
+         * @description New submissions of a paused user answer 403 `account_paused` and hold nothing; running jobs finish normally. Idempotent. Each call is recorded in the audit log (GET /api/v1/admin/audit) with the optional `reason`.
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -1884,7 +1884,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["UserIdRequest"];
+                    "application/json": components["schemas"]["CreditStatusRequest"];
                 };
             };
             responses: {
@@ -1974,7 +1974,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["UserIdRequest"];
+                    "application/json": components["schemas"]["CreditStatusRequest"];
                 };
             };
             responses: {
@@ -2138,7 +2138,7 @@ export interface paths {
                     limit?: number;
                     /** @description `next_cursor` of the previous page. */
                     cursor?: string;
-                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "capture" | "consume";
+                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
                     /** @description Only this job's transactions. */
                     job_id?: string;
                 };
@@ -2625,6 +2625,679 @@ export interface paths {
                     };
                     content: {
                         "text/html": string;
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your disputes
+         * @description Newest first.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (default 50, max 200). */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                    /** @description Only disputes in this status. */
+                    status?: "open" | "under_review" | "resolved";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of disputes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputePage"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Dispute a charge
+         * @description Dispute what one of your jobs (`job_id`) or one of your charge transactions (`transaction_id`) was charged; `disputed_credits` is that charge. Something that charged nothing is 400; another user's job or transaction is 404; an item that already has a dispute that is not resolved is 409 `invalid_state` (a job and its charge transaction are the same item). You get an email now and at each change of status. With `Idempotency-Key`, a retried call opens only one dispute.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OpenDisputeRequest"];
+                };
+            };
+            responses: {
+                /** @description The dispute, `open`. */
+                201: {
+                    headers: {
+                        /** @description `true` when this is a replay of an earlier request with the same Idempotency-Key. */
+                        "Idempotent-Replayed"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispute"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `idempotency_conflict`: The same `Idempotency-Key` was used with a different request body. `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dispute
+         * @description Your own; admins may read any.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The dispute. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispute"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List all disputes
+         * @description Newest first; filter by `status` and `user_id`.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (default 50, max 200). */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                    /** @description Only disputes in this status. */
+                    status?: "open" | "under_review" | "resolved";
+                    /** @description Only this user's disputes. */
+                    user_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of disputes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputePage"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/disputes/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dispute statistics
+         * @description Counts by status and outcome, credits refunded, the median time to resolve, the most frequent reasons.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The numbers. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeStats"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/disputes/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start reviewing a dispute
+         * @description `open` → `under_review`; any other status is 409 `invalid_state` (of concurrent calls exactly one succeeds). Emails the user; recorded in the audit log.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReviewDisputeRequest"];
+                };
+            };
+            responses: {
+                /** @description The dispute, `under_review`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispute"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a dispute
+         * @description `outcome: refund` gives back `credits` (1 … `disputed_credits`, default all; more is 400) in one `dispute_refund` transaction, linked to the job, whose id is derived from the dispute's — it happens once; `outcome: reject` gives back nothing. A dispute already resolved is 409 `invalid_state`: of concurrent resolves exactly one succeeds. With `Idempotency-Key`, a replay answers with the resolved dispute and changes nothing. Emails the user; recorded in the audit log with the balance before and after.
+         *
+         *     Credit cost: none to the caller; a refund gives `credits` back to the user (a `dispute_refund` transaction).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    "Idempotency-Key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResolveDisputeRequest"];
+                };
+            };
+            responses: {
+                /** @description The dispute, `resolved`. */
+                200: {
+                    headers: {
+                        /** @description `true` when this is a replay of an earlier request with the same Idempotency-Key. */
+                        "Idempotent-Replayed"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Dispute"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `idempotency_conflict`: The same `Idempotency-Key` was used with a different request body. `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The admin audit log
+         * @description Every admin credit action (add, remove, pause, resume, dispute review and resolution, …), newest first: who, what, on which user, before and after, why, and the request's X-Request-Id. Written in the same transaction as the action.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size (default 50, max 200). */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                    /** @description Only actions on this user. */
+                    user_id?: string;
+                    /** @description Only actions by this admin. */
+                    actor_id?: string;
+                    /** @description Only this action (`credits.add`, `credits.remove`, `credits.pause`, `credits.resume`, `dispute.review`, `dispute.resolve`, …). */
+                    action?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of audit entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPage"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description `internal`: Something failed on our side (never with a stack trace). */
@@ -3457,6 +4130,17 @@ export interface components {
             started_at: string | null;
             /** Format: date-time */
             finished_at: string | null;
+            /** @description GET /jobs and /jobs/:id: the job's newest dispute, or null. */
+            dispute?: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                status: "open" | "under_review" | "resolved";
+                /** @enum {string|null} */
+                outcome: "refunded" | "rejected" | null;
+                disputed_credits: number;
+                refunded_credits: number;
+            } | null;
         };
         SubmitJobRequest: {
             /** @description A job kind this deployment runs. */
@@ -3556,7 +4240,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "capture" | "consume";
+            type: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
             /** @description Always positive; `type` says which way it moved. */
             amount: number;
             credit_type: string;
@@ -3580,7 +4264,7 @@ export interface components {
             granted: number;
             /** @description Credits charged for jobs. */
             spent: number;
-            /** @description Holds given back because the platform failed. */
+            /** @description Holds given back because the platform failed, and credits given back by resolved disputes (`dispute_refund`). */
             refunded: number;
             /** @description Unused parts of holds given back (jobs that used less, cancellations). */
             released: number;
@@ -3621,7 +4305,7 @@ export interface components {
                 granted: number;
                 /** @description Credits charged for jobs. */
                 spent: number;
-                /** @description Holds given back because the platform failed. */
+                /** @description Holds given back because the platform failed, and credits given back by resolved disputes (`dispute_refund`). */
                 refunded: number;
                 /** @description Unused parts of holds given back (jobs that used less, cancellations). */
                 released: number;
@@ -3701,6 +4385,8 @@ export interface components {
              * @description When the unspent part of this grant expires (default: never).
              */
             expires_at?: string;
+            /** @description Why, for the audit log (default: the description). */
+            reason?: string;
         };
         RemoveCreditsRequest: {
             /** Format: uuid */
@@ -3713,10 +4399,14 @@ export interface components {
              */
             credit_type: string;
             description: string;
+            /** @description Why, for the audit log (default: the description). */
+            reason?: string;
         };
-        UserIdRequest: {
+        CreditStatusRequest: {
             /** Format: uuid */
             user_id: string;
+            /** @description Why, for the audit log. */
+            reason?: string;
         };
         /** @description All-time totals over every user account, from one consistent snapshot. */
         SystemCreditSummary: {
@@ -3770,6 +4460,116 @@ export interface components {
                 /** @description outstanding − held. */
                 available: number;
             }[];
+        };
+        Dispute: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            user_id: string;
+            /** @enum {string} */
+            status: "open" | "under_review" | "resolved";
+            /** Format: uuid */
+            job_id: string | null;
+            /** Format: uuid */
+            transaction_id: string | null;
+            /** @description What the item was charged (less what earlier disputes of it gave back). */
+            disputed_credits: number;
+            /** @enum {string} */
+            reason: "failed_job" | "wrong_charge" | "quality" | "other";
+            description: string;
+            /** @enum {string|null} */
+            outcome: "refunded" | "rejected" | null;
+            refunded_credits: number;
+            admin_note: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            resolved_at: string | null;
+        };
+        OpenDisputeRequest: {
+            /**
+             * Format: uuid
+             * @description The job disputed (its charge). Give this or `transaction_id`.
+             */
+            job_id?: string;
+            /**
+             * Format: uuid
+             * @description A charge transaction disputed. Give this or `job_id`.
+             */
+            transaction_id?: string;
+            /** @enum {string} */
+            reason: "failed_job" | "wrong_charge" | "quality" | "other";
+            /** @description What went wrong, in your words. */
+            description: string;
+        };
+        DisputePage: {
+            data: components["schemas"]["Dispute"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        DisputeStats: {
+            by_status: {
+                open: number;
+                under_review: number;
+                resolved: number;
+            };
+            by_outcome: {
+                refunded: number;
+                rejected: number;
+            };
+            refunded_credits: number;
+            /** @description Median hours from opening to resolution; null when none is resolved. */
+            median_hours_to_resolve: number | null;
+            top_reasons: {
+                /** @enum {string} */
+                reason: "failed_job" | "wrong_charge" | "quality" | "other";
+                count: number;
+            }[];
+        };
+        ReviewDisputeRequest: {
+            /** @description Shown to the user as the admin note; recorded in the audit log. */
+            note?: string;
+        };
+        ResolveDisputeRequest: {
+            /** @enum {string} */
+            outcome: "refund" | "reject";
+            /** @description Refunds only: 1 … disputed_credits (default: all disputed). */
+            credits?: number;
+            /** @description Why; shown to the user and recorded in the audit log. */
+            note: string;
+        };
+        AuditPage: {
+            data: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The admin who acted.
+             */
+            actor_id: string | null;
+            action: string;
+            /**
+             * Format: uuid
+             * @description The user acted on.
+             */
+            user_id: string | null;
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            reason: string | null;
+            /** @description The X-Request-Id of the request that did it. */
+            request_id: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         Hold: {
             /** Format: uuid */

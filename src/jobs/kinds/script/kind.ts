@@ -13,9 +13,9 @@
  *   refunded and not retried.
  */
 import { z } from "zod";
-import { SystemError, UserError } from "../../errors";
+import { SystemError, UserError } from "../../run-errors";
 import type { JobKind } from "../../kind";
-import { PRICES, scriptPrice } from "../../pricing";
+import { PRICES, scriptPrice } from "../../price-list";
 import { DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STDERR, DEFAULT_MAX_STDOUT, type ScriptRegistry } from "./registry";
 import { runScript, type ScriptExit } from "./runner";
 

@@ -13,7 +13,7 @@ import { constants } from "node:fs";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SystemError } from "../../errors";
+import { SystemError } from "../../run-errors";
 import { CappedOutput, ProgressLineFilter } from "./output";
 
 export interface RunScriptOptions {

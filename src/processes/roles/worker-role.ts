@@ -4,8 +4,8 @@
  * mail. Each is a BullMQ Worker, so running N worker processes spreads all
  * three over them.
  */
-import { startStripeEventWorker } from "../../billing/webhook-worker";
-import { startMailWorker } from "../../mail/worker";
+import { startStripeEventWorker } from "../../workers/stripe-event-worker";
+import { startMailWorker } from "../../workers/mail-worker";
 import { startJobWorker } from "../../workers/job-runner";
 import type { RoleStarter } from "../run";
 
