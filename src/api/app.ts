@@ -5,6 +5,7 @@
 import express, { type Express } from "express";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
+import { dashboardRouter } from "./dashboard";
 import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   api.use(jobsRouter(ctx, services));
   for (const make of opts.routers ?? []) api.use(make(ctx, services));
   app.use("/api/v1", api);
+  app.use(dashboardRouter(ctx));
 
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));

@@ -14,6 +14,7 @@ import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { adminDocs } from "./docs/admin";
 import { creditsDocs } from "./docs/credits";
+import { dashboardDocs } from "./docs/dashboard";
 import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
@@ -32,6 +33,7 @@ export const openApiContributors: OpenApiContributor[] = [
   adminDocs,
   opsDocs,
   disputesDocs,
+  dashboardDocs,
   holdsDocs,
 ];
 

@@ -35,7 +35,7 @@ import { AccountIds } from "../ledger/accounts";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
 import { dispatch } from "./dispatch";
-import { holdExpiry } from "./hold-expiry";
+import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
 import { findJob, insertJobs, type NewJob } from "./store";
 import { type JobView, toJobView } from "./view";
@@ -124,7 +124,9 @@ export class JobAdmission {
     return {
       id: randomUUID(), userId: user.id, accountId: await this.accountIds.get(this.ctx.ds.manager, user.id, q.creditType), kind: q.kind.name,
       input: q.input, creditType: q.creditType, credits, attempts, timeoutMs: q.kind.timeoutMs(q.input),
-      expiresAt: holdExpiry(this.ctx, q.kind, q.input, attempts), batchId, description,
+      expiresAt: holdDeadline(this.ctx.clock.now().getTime(), q.kind.timeoutMs(q.input), attempts, this.ctx.config.JOB_BACKOFF_MS,
+        this.ctx.config.HOLD_TTL_SECONDS),
+      batchId, description,
     };
   }
 

@@ -9,6 +9,7 @@ import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
 import { Canceled, TimedOut, UserError } from "../jobs/run-errors";
+import { publicSystemMessage } from "../jobs/public-error";
 import { cancelChannel } from "../jobs/events";
 import type { JobKind } from "../jobs/kind";
 import { cancelRequested, type Claimed, claimJobs, endJob, endJobs, type FinishJob, requeue, type Settled, writeProgress } from "../jobs/store";
@@ -201,7 +202,9 @@ async function processJob(
     }
     const message = reason instanceof Error ? reason.message : String(reason);
     if (claim.attempt >= claim.max_attempts) {
-      await systemFailure(`The job failed on the platform's side ${claim.attempt} time(s): ${message}. The hold was refunded.`);
+      // Users read a general message (no paths, no SQL); the detail is in this log line.
+      ctx.logger.error({ jobId, attempt: claim.attempt, err: reason }, "job failed on the platform side; attempts used up, refunding");
+      await systemFailure(`The job failed on the platform's side ${claim.attempt} time(s): ${publicSystemMessage(reason).replace(/\.$/, "")}. The hold was refunded.`);
       throw new UnrecoverableError(message);
     }
     // Retry with backoff: the job waits as `queued` again, still holding its credits.
