@@ -19,6 +19,7 @@ import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
 import { disputesDocs } from "./docs/disputes";
+import { holdsDocs } from "./docs/holds";
 import { labelRoute } from "./metrics";
 
 /** Registers an area's paths. `ctx` is there for what depends on the deployment (job kinds, limits). */
@@ -33,6 +34,7 @@ export const openApiContributors: OpenApiContributor[] = [
   opsDocs,
   disputesDocs,
   dashboardDocs,
+  holdsDocs,
 ];
 
 export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContributor[] = openApiContributors) {
@@ -60,6 +62,7 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Jobs", description: "Price, submit, watch and cancel paid work." },
       { name: "Credits", description: "Your balance, history and spending." },
       { name: "Admin", description: "Users and credits, for admin keys." },
+      { name: "Holds", description: "Meter your own application's work: hold, capture, release, consume." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
       { name: "Disputes", description: "Dispute a charge; admins review and resolve (refund or reject)." },
     ],

@@ -14,6 +14,7 @@ import { disputesRouter } from "./routes/disputes";
 import { sessionRouter } from "./routes/session";
 import { lotsRouter } from "./routes/lots";
 import type { RouterFactory } from "./services";
+import { holdsRouter } from "./routes/holds";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: RouterFactory[] = [
@@ -25,6 +26,7 @@ export const authenticatedRouters: RouterFactory[] = [
   billingRouter,
   disputesRouter,
   lotsRouter,
+  holdsRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */

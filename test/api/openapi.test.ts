@@ -57,6 +57,8 @@ const SERVED: [string, string][] = [
   ["get", "/api/v1/admin/disputes"], ["get", "/api/v1/admin/disputes/stats"], ["post", "/api/v1/admin/disputes/{id}/review"],
   ["post", "/api/v1/admin/disputes/{id}/resolve"], ["get", "/api/v1/admin/audit"],
   ["get", "/healthz"], ["get", "/readyz"], ["get", "/metrics"], ["get", "/openapi.json"], ["get", "/docs"],
+  ["post", "/api/v1/holds"], ["get", "/api/v1/holds"], ["get", "/api/v1/holds/{id}"], ["post", "/api/v1/holds/{id}/capture"],
+  ["post", "/api/v1/holds/{id}/release"], ["post", "/api/v1/credits/consume"], ["get", "/api/v1/credits/check"],
 ];
 
 function operations(): { method: string; path: string; op: Op }[] {
