@@ -605,7 +605,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a file
-         * @description Send the bytes as the raw body (any Content-Type but multipart; name it with `?name=`) or as multipart/form-data (the first file part is stored). The upload streams to storage while its size and sha256 are computed; past MAX_UPLOAD_BYTES it is refused with 413 and nothing is kept. Use the id in a `file` job: operations `csv-to-json`, `gzip`, `gunzip`, `sha256`, `line-count`.
+         * @description Send the bytes as the raw body (any Content-Type but multipart; name it with `?name=`) or as multipart/form-data (the first file part is stored). The upload streams to storage while its size and sha256 are computed; past MAX_UPLOAD_BYTES it is refused with 413 and nothing is kept. Past the user's storage quota (STORAGE_QUOTA_BYTES over all their files) it is refused with 413 `payload_too_large`, `details.reason = "storage_quota"` and the bytes used; delete files to make room. Uploads are rate-limited per key (UPLOAD_RATE_LIMIT_PER_MINUTE; 429 with Retry-After). Use the id in a `file` job: operations `csv-to-json`, `gzip`, `gunzip`, `sha256`, `line-count`.
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -650,6 +650,17 @@ export interface paths {
                 /** @description `payload_too_large`: The body or upload is over the limit. */
                 413: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `rate_limited`: Too many requests for this key; see the `Retry-After` header. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the key may try again. */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -737,7 +748,68 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a file
+         * @description Removes the file and its bytes; its space counts against the storage quota no more. A file a queued or running job will read is 409 `invalid_state` (cancel the job or wait for it). Another user's file is a 404, exactly like a missing one.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1032,7 +1104,7 @@ export interface paths {
         };
         /**
          * Watch a job (server-sent events)
-         * @description A `text/event-stream` until the job is final: `event: job` (the whole job) first, then `event: progress` (`{ job_id, progress }`) and `event: status` (`{ job_id, status }`) as they happen, and `event: job` again when the job is final, after which the server ends the stream. A `: keep-alive` comment comes every 15 s.
+         * @description A `text/event-stream` until the job is final: `event: job` (the whole job) first, then `event: progress` (`{ job_id, progress }`) and `event: status` (`{ job_id, status }`) as they happen, and `event: job` again when the job is final, after which the server ends the stream. A `: keep-alive` comment comes every 15 s. A key may hold SSE_MAX_STREAMS_PER_KEY streams open at once (per API process); one more is a 429 with Retry-After.
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -1068,6 +1140,17 @@ export interface paths {
                 /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
                 404: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `rate_limited`: Too many requests for this key; see the `Retry-After` header. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the key may try again. */
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4458,6 +4541,11 @@ export interface components {
                 disputed_credits: number;
                 refunded_credits: number;
             } | null;
+            /**
+             * Format: date-time
+             * @description Present when input and result were dropped after JOB_RETENTION_DAYS (both are then null); credits and status are kept.
+             */
+            pruned_at?: string;
         };
         SubmitJobRequest: {
             /** @description A job kind this deployment runs. */
