@@ -7,6 +7,7 @@
  *    within READY_CHECK_TIMEOUT_MS; else 503 in the error envelope.
  *  - /metrics: Prometheus text of this app's registry.
  */
+import { sql } from "../db/sql";
 import { Router } from "express";
 import type { AppContext } from "../context";
 import { errorBody } from "./error-handler";
@@ -39,7 +40,7 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
 
 export async function readiness(ctx: AppContext, timeoutMs = READY_CHECK_TIMEOUT_MS): Promise<{ ready: boolean; checks: Record<string, CheckResult> }> {
   const [postgres, redis] = await Promise.all([
-    timed(() => ctx.ds.query("select 1"), timeoutMs),
+    timed(() => sql(ctx.ds, "select 1"), timeoutMs),
     timed(async () => {
       // ctx.redis has no offline queue, so a PING fails at once while it is not connected; the
       // status check also covers a client that would queue (a worker-style connection).

@@ -3,6 +3,7 @@
  * user's plan; the first period is granted at once and the scheduler renews
  * it every calendar month from the assignment (renewAdminPlans).
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
@@ -12,7 +13,7 @@ import { periodAt, periodContaining } from "./periods";
 import { applyPlanChange, grantPeriod, liveSubscription, loadSubscription, type PlanChange, type SubscriptionRow, type SubscriptionView, subscriptionView, userSubscriptions } from "./subscriptions";
 
 async function requireUser(ctx: AppContext, userId: string): Promise<void> {
-  const rows: unknown[] = UUID_RE.test(userId) ? await ctx.ds.query(`SELECT 1 FROM users WHERE id = $1`, [userId]) : [];
+  const rows: unknown[] = UUID_RE.test(userId) ? await sql(ctx.ds, `SELECT 1 FROM users WHERE id = $1`, [userId]) : [];
   if (rows.length === 0) throw new NotFound("User");
 }
 
@@ -32,7 +33,7 @@ export async function assignPlan(ctx: AppContext, userId: string, packageIdOrCod
   const now = ctx.clock.now();
   const mail = new MailBatch();
   const out = await ctx.ds.transaction(async (m) => {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`admin-plan:${userId}`]);
+    await sql(m, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`admin-plan:${userId}`]);
     const current = await liveSubscription(m, userId, true);
     if (current?.source === "stripe") {
       throw new InvalidState("This user pays through Stripe; cancel that subscription before assigning a plan.", { subscription_id: current.id });
@@ -42,7 +43,7 @@ export async function assignPlan(ctx: AppContext, userId: string, packageIdOrCod
       return { action, sub: current };
     }
     const p = periodAt(now, 0);
-    const rows: SubscriptionRow[] = await m.query(
+    const rows: SubscriptionRow[] = await sql(m, 
       `INSERT INTO subscriptions (user_id, package_id, source, status, current_period_start, current_period_end, billing_anchor)
        VALUES ($1, $2, 'admin', 'active', $3, $4, $3) RETURNING *`,
       [userId, pkg.id, p.start, p.end],
@@ -62,7 +63,7 @@ export async function cancelAdminPlan(ctx: AppContext, userId: string): Promise<
     const current = await liveSubscription(m, userId, true);
     if (!current) throw new InvalidState("This user has no plan.");
     if (current.source !== "admin") throw new InvalidState("This user pays through Stripe; cancel it there.", { subscription_id: current.id });
-    await m.query(`UPDATE subscriptions SET cancel_at_period_end = true, updated_at = now() WHERE id = $1`, [current.id]);
+    await sql(m, `UPDATE subscriptions SET cancel_at_period_end = true, updated_at = now() WHERE id = $1`, [current.id]);
     return { ...current, cancel_at_period_end: true };
   });
   return subscriptionView(ctx.ds.manager, sub);
@@ -90,7 +91,7 @@ export async function adminSubscriptionInfo(ctx: AppContext, userId: string): Pr
 export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): Promise<{ renewed: number; ended: number }> {
   const out = { renewed: 0, ended: 0 };
   for (;;) {
-    const due: { id: string }[] = await ctx.ds.query(
+    const due: { id: string }[] = await sql(ctx.ds, 
       `SELECT id FROM subscriptions WHERE source = 'admin' AND status IN ('active', 'trialing', 'past_due') AND current_period_end <= $1
         ORDER BY current_period_end LIMIT $2`,
       [now, batch],
@@ -101,7 +102,7 @@ export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): 
         const s = await loadSubscription(m, id, true);
         if (!s || s.source !== "admin" || s.current_period_end > now || !["active", "trialing", "past_due"].includes(s.status)) return "skip";
         if (s.cancel_at_period_end) {
-          await m.query(
+          await sql(m, 
             `UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, $2), ended_at = current_period_end, updated_at = now() WHERE id = $1`,
             [s.id, now],
           );
@@ -109,7 +110,7 @@ export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): 
         }
         const p = periodContaining(s.billing_anchor, now);
         const pkgId = s.pending_package_id ?? s.package_id;
-        await m.query(
+        await sql(m, 
           `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, current_period_start = $3, current_period_end = $4, updated_at = now() WHERE id = $1`,
           [s.id, pkgId, p.start, p.end],
         );

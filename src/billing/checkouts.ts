@@ -76,7 +76,7 @@ export function checkoutView(c: CheckoutRow): CheckoutView {
 }
 
 export async function loadCheckout(m: EntityManager, id: string, lock = false): Promise<CheckoutRow | null> {
-  const rows: CheckoutRow[] = await m.query(`SELECT * FROM checkouts WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
+  const rows: CheckoutRow[] = await sql(m, `SELECT * FROM checkouts WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
   return rows[0] ?? null;
 }
 
@@ -87,7 +87,7 @@ export async function checkoutForSession(m: EntityManager, session: Stripe.Check
     const c = await loadCheckout(m, ours, lock);
     if (c) return c;
   }
-  const rows: CheckoutRow[] = await m.query(`SELECT * FROM checkouts WHERE stripe_session_id = $1${lock ? " FOR UPDATE" : ""}`, [session.id]);
+  const rows: CheckoutRow[] = await sql(m, `SELECT * FROM checkouts WHERE stripe_session_id = $1${lock ? " FOR UPDATE" : ""}`, [session.id]);
   return rows[0] ?? null;
 }
 
@@ -140,7 +140,7 @@ export async function claimCheckout(
 
 /** Step 1b, same transaction: insert the new checkout row. */
 export async function insertCheckout(m: EntityManager, id: string, userId: string, c: NewCheckout): Promise<CheckoutRow> {
-  const rows: CheckoutRow[] = await m.query(
+  const rows: CheckoutRow[] = await sql(m, 
     `INSERT INTO checkouts (id, user_id, mode, credits, base_cents, bulk_discount_cents, subscriber_discount_cents, promo_discount_cents,
                             total_cents, promotion_id, package_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
@@ -195,7 +195,7 @@ export async function expireCheckout(m: EntityManager, session: Stripe.Checkout.
   const c = await checkoutForSession(m, session, true);
   if (!c) return "unknown_checkout";
   if (c.status === "complete" || c.status === "expired") return `already_${c.status}`;
-  await m.query(`UPDATE checkouts SET status = 'expired', stripe_session_id = coalesce(stripe_session_id, $2), updated_at = now() WHERE id = $1`, [c.id, session.id]);
+  await sql(m, `UPDATE checkouts SET status = 'expired', stripe_session_id = coalesce(stripe_session_id, $2), updated_at = now() WHERE id = $1`, [c.id, session.id]);
   await releasePromotion(m, c.id);
   return "expired";
 }
@@ -213,7 +213,7 @@ export async function sweepStaleCheckouts(m: EntityManager, now: Date, olderThan
     [new Date(now.getTime() - olderThanMs)],
   );
   if (stale.length > 0) {
-    await m.query(`UPDATE promotion_redemptions SET status = 'released' WHERE checkout_id = ANY ($1) AND status = 'reserved'`, [stale.map((r) => r.id)]);
+    await sql(m, `UPDATE promotion_redemptions SET status = 'released' WHERE checkout_id = ANY ($1) AND status = 'reserved'`, [stale.map((r) => r.id)]);
   }
   return stale.length;
 }

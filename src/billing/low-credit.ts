@@ -99,7 +99,7 @@ export async function afterBalanceChange(ctx: AppContext, userId: string): Promi
 
 /** The user's configured threshold and the one in effect now. */
 export async function lowCreditSettings(ctx: AppContext, userId: string): Promise<{ threshold: number | null; effective_threshold: number; default_threshold: number }> {
-  const rows: { threshold: string | null; last_amount: string | null }[] = await ctx.ds.query(
+  const rows: { threshold: string | null; last_amount: string | null }[] = await sql(ctx.ds, 
     `SELECT u.low_credit_threshold AS threshold,
             (SELECT l.amount FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id
               WHERE a.kind = 'user' AND a.user_id = u.id ORDER BY l.created_at DESC, l.id DESC LIMIT 1) AS last_amount
@@ -114,6 +114,6 @@ export async function lowCreditSettings(ctx: AppContext, userId: string): Promis
 
 /** Set (or clear, with null) the user's low-credit threshold. */
 export async function setLowCreditThreshold(ctx: AppContext, userId: string, threshold: number | null) {
-  await ctx.ds.query(`UPDATE users SET low_credit_threshold = $2, updated_at = now() WHERE id = $1`, [userId, threshold]);
+  await sql(ctx.ds, `UPDATE users SET low_credit_threshold = $2, updated_at = now() WHERE id = $1`, [userId, threshold]);
   return lowCreditSettings(ctx, userId);
 }

@@ -58,7 +58,7 @@ export function packageView(p: PackageRow): PackageView {
 }
 
 export async function listPackages(m: EntityManager): Promise<PackageRow[]> {
-  return m.query(`SELECT ${COLUMNS} FROM packages WHERE active ORDER BY sort_order, price_cents`);
+  return sql(m, `SELECT ${COLUMNS} FROM packages WHERE active ORDER BY sort_order, price_cents`);
 }
 
 /** An active package by id or code, or a 400 naming the field. */
@@ -73,12 +73,12 @@ export async function requirePackage(ctx: AppContext, idOrCode: string): Promise
 /** By id (UUID) or code ("starter"); null when unknown. */
 export async function findPackage(m: EntityManager, idOrCode: string): Promise<PackageRow | null> {
   const byId = UUID_RE.test(idOrCode);
-  const rows: PackageRow[] = await m.query(`SELECT ${COLUMNS} FROM packages WHERE ${byId ? "id = $1::uuid" : "code = lower($1)"}`, [idOrCode]);
+  const rows: PackageRow[] = await sql(m, `SELECT ${COLUMNS} FROM packages WHERE ${byId ? "id = $1::uuid" : "code = lower($1)"}`, [idOrCode]);
   return rows[0] ?? null;
 }
 
 export async function getPackage(m: EntityManager, id: string): Promise<PackageRow> {
-  const rows: PackageRow[] = await m.query(`SELECT ${COLUMNS} FROM packages WHERE id = $1`, [id]);
+  const rows: PackageRow[] = await sql(m, `SELECT ${COLUMNS} FROM packages WHERE id = $1`, [id]);
   if (!rows[0]) throw new Error(`package ${id} does not exist`);
   return rows[0];
 }
@@ -92,10 +92,10 @@ export async function packageForPrice(m: EntityManager, price: string | Stripe.P
   const id = typeof price === "string" ? price : price.id;
   const meta = typeof price === "string" ? undefined : price.metadata?.package_id;
   if (meta && UUID_RE.test(meta)) {
-    const rows: PackageRow[] = await m.query(`SELECT ${COLUMNS} FROM packages WHERE id = $1`, [meta]);
+    const rows: PackageRow[] = await sql(m, `SELECT ${COLUMNS} FROM packages WHERE id = $1`, [meta]);
     if (rows[0]) return rows[0];
   }
-  const rows: PackageRow[] = await m.query(`SELECT ${COLUMNS} FROM packages WHERE stripe_price_id = $1`, [id]);
+  const rows: PackageRow[] = await sql(m, `SELECT ${COLUMNS} FROM packages WHERE stripe_price_id = $1`, [id]);
   return rows[0] ?? null;
 }
 

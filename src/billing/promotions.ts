@@ -7,6 +7,7 @@
  * the use is redeemed when Stripe reports the payment, or released when the
  * checkout expires.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import { InvalidRequest } from "../errors";
 import { toInt } from "../ledger/types";
@@ -38,7 +39,7 @@ interface Usage {
 }
 
 async function usage(m: EntityManager, promotionId: string, userId: string): Promise<Usage> {
-  const rows: { total: string; mine: string }[] = await m.query(
+  const rows: { total: string; mine: string }[] = await sql(m, 
     `SELECT count(*) AS total, count(*) FILTER (WHERE user_id = $2) AS mine
        FROM promotion_redemptions WHERE promotion_id = $1 AND status <> 'released'`,
     [promotionId, userId],
@@ -55,7 +56,7 @@ async function usage(m: EntityManager, promotionId: string, userId: string): Pro
 export async function usablePromotion(
   m: EntityManager, code: string, userId: string, credits: number, now: Date, lock = false,
 ): Promise<PromotionRow> {
-  const rows: PromotionRow[] = await m.query(
+  const rows: PromotionRow[] = await sql(m, 
     `SELECT * FROM promotions WHERE upper(code) = upper($1)${lock ? " FOR UPDATE" : ""}`,
     [code],
   );
@@ -80,7 +81,7 @@ export async function usablePromotion(
 
 /** Reserve one use for a checkout (caller's transaction; call after usablePromotion(…, lock = true)). */
 export async function reservePromotion(m: EntityManager, promotionId: string, userId: string, checkoutId: string): Promise<void> {
-  await m.query(
+  await sql(m, 
     `INSERT INTO promotion_redemptions (checkout_id, promotion_id, user_id) VALUES ($1, $2, $3) ON CONFLICT (checkout_id) DO NOTHING`,
     [checkoutId, promotionId, userId],
   );
@@ -88,12 +89,12 @@ export async function reservePromotion(m: EntityManager, promotionId: string, us
 
 /** The checkout was paid: its reserved use becomes a redemption. */
 export async function redeemPromotion(m: EntityManager, checkoutId: string): Promise<void> {
-  await m.query(`UPDATE promotion_redemptions SET status = 'redeemed' WHERE checkout_id = $1 AND status = 'reserved'`, [checkoutId]);
+  await sql(m, `UPDATE promotion_redemptions SET status = 'redeemed' WHERE checkout_id = $1 AND status = 'reserved'`, [checkoutId]);
 }
 
 /** The checkout expired unpaid: give its use back. */
 export async function releasePromotion(m: EntityManager, checkoutId: string): Promise<void> {
-  await m.query(`UPDATE promotion_redemptions SET status = 'released' WHERE checkout_id = $1 AND status = 'reserved'`, [checkoutId]);
+  await sql(m, `UPDATE promotion_redemptions SET status = 'released' WHERE checkout_id = $1 AND status = 'reserved'`, [checkoutId]);
 }
 
 export interface NewPromotion {
@@ -110,7 +111,7 @@ export interface NewPromotion {
 }
 
 export async function createPromotion(m: EntityManager, p: NewPromotion): Promise<PromotionRow> {
-  const rows: PromotionRow[] = await m.query(
+  const rows: PromotionRow[] = await sql(m, 
     `INSERT INTO promotions (code, description, kind, percent_off, amount_off_cents, starts_at, ends_at, max_redemptions,
                              max_redemptions_per_user, min_credits)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -123,7 +124,7 @@ export async function createPromotion(m: EntityManager, p: NewPromotion): Promis
 }
 
 export async function listPromotions(m: EntityManager): Promise<(PromotionRow & { used: string })[]> {
-  return m.query(
+  return sql(m, 
     `SELECT p.*, (SELECT count(*) FROM promotion_redemptions r WHERE r.promotion_id = p.id AND r.status <> 'released') AS used
        FROM promotions p ORDER BY p.created_at DESC, p.id DESC LIMIT 500`,
   );

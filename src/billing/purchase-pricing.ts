@@ -10,6 +10,7 @@
  * Each discount is rounded down to a whole cent (in the platform's favour by
  * less than a cent); the arithmetic is exact integer math throughout.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import { InvalidRequest } from "../errors";
 import { CENTS_PER_CREDIT, centsToDollars } from "../lib/money";
@@ -65,7 +66,7 @@ export function bulkTier(credits: number): { minCredits: number; percent: number
 
 /** The best purchase discount among the user's active plans (0 without one). */
 export async function subscriberDiscount(m: EntityManager, userId: string, now: Date): Promise<{ percent: number; plan: string | null }> {
-  const rows: { percent: number; name: string }[] = await m.query(
+  const rows: { percent: number; name: string }[] = await sql(m, 
     `SELECT p.purchase_discount_percent AS percent, p.name FROM subscriptions s JOIN packages p ON p.id = s.package_id
       WHERE s.user_id = $1 AND s.status IN ('active', 'trialing') AND s.current_period_end > $2
       ORDER BY p.purchase_discount_percent DESC LIMIT 1`,

@@ -5,6 +5,7 @@
  * session. The grant's transfer id derives from the session id, so no replay,
  * retry or second event for the session can grant twice.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
@@ -111,7 +112,7 @@ export async function fulfilPurchase(
     description: `Purchased ${credits} credits`,
     metadata: { checkout_id: c.id, stripe_session_id: session.id, amount_total_cents: session.amount_total },
   });
-  await m.query(
+  await sql(m, 
     `UPDATE checkouts SET status = 'complete', completed_at = now(), stripe_session_id = coalesce(stripe_session_id, $2),
             grant_transfer_id = $3, updated_at = now() WHERE id = $1`,
     [c.id, session.id, grantId],

@@ -6,6 +6,7 @@
  * second delivery of the job waits on the lock and then sees processed_at.
  * Emails the effect queued are dispatched after the commit.
  */
+import { sql } from "../db/sql";
 import type Stripe from "stripe";
 import type { AppContext } from "../context";
 import { dispatchEmails, MailBatch } from "../mail/notifications";
@@ -19,7 +20,7 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
   let result: ProcessOutcome;
   try {
     result = await ctx.ds.transaction(async (m) => {
-      const rows: { payload: Stripe.Event; processed_at: Date | null }[] = await m.query(
+      const rows: { payload: Stripe.Event; processed_at: Date | null }[] = await sql(m, 
         `SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE`,
         [eventId],
       );
@@ -27,15 +28,14 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
       if (!row) return { status: "unknown_event" as const };
       if (row.processed_at) return { status: "already_processed" as const };
       const outcome = await handleStripeEvent({ ctx, m, stripe: requireStripe(ctx), mail }, row.payload);
-      await m.query(
+      await sql(m, 
         `UPDATE stripe_events SET processed_at = now(), outcome = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`,
         [eventId, outcome.slice(0, 500)],
       );
       return { status: "processed" as const, outcome };
     });
   } catch (err) {
-    await ctx.ds
-      .query(`UPDATE stripe_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND processed_at IS NULL`, [
+    await sql(ctx.ds, `UPDATE stripe_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND processed_at IS NULL`, [
         eventId, String((err as Error)?.message ?? err).slice(0, 1000),
       ])
       .catch(() => undefined);

@@ -11,6 +11,7 @@
  * Credits: a period is granted for a PAID invoice only (invoice.paid, or the
  * subscription's latest invoice found paid on any sync), once per period.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import type { SubscriptionStatus } from "../entities/subscription";
@@ -29,7 +30,7 @@ export interface SyncResult {
 
 /** Serialise all work on one Stripe subscription for the rest of the transaction. */
 export async function lockStripeSubscription(m: EntityManager, stripeSubscriptionId: string): Promise<void> {
-  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`stripe-subscription:${stripeSubscriptionId}`]);
+  await sql(m, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`stripe-subscription:${stripeSubscriptionId}`]);
 }
 
 function isMissing(err: unknown): boolean {
@@ -62,7 +63,7 @@ async function priceToPackage(m: EntityManager, stripe: Stripe, price: string | 
 async function userFor(m: EntityManager, s: Stripe.Subscription): Promise<string | null> {
   const meta = s.metadata?.user_id;
   if (meta && UUID_RE.test(meta)) {
-    const rows: unknown[] = await m.query(`SELECT 1 FROM users WHERE id = $1`, [meta]);
+    const rows: unknown[] = await sql(m, `SELECT 1 FROM users WHERE id = $1`, [meta]);
     if (rows.length > 0) return meta;
   }
   const customer = refId(s.customer);
@@ -96,7 +97,7 @@ export async function syncStripeSubscription(
   const canceledAt = s.canceled_at ? fromUnix(s.canceled_at) : null;
   const endedAt = s.ended_at ? fromUnix(s.ended_at) : null;
 
-  const found: SubscriptionRow[] = await m.query(`SELECT * FROM subscriptions WHERE stripe_subscription_id = $1 FOR UPDATE`, [s.id]);
+  const found: SubscriptionRow[] = await sql(m, `SELECT * FROM subscriptions WHERE stripe_subscription_id = $1 FOR UPDATE`, [s.id]);
   let row = found[0] ?? null;
   let outcome: string;
   let change: PlanChange | undefined;
@@ -104,7 +105,7 @@ export async function syncStripeSubscription(
     const userId = await userFor(m, s);
     if (!userId) return { outcome: "unknown_user", subscription: null };
     if (customer) await linkCustomer(m, userId, customer);
-    const rows: SubscriptionRow[] = await m.query(
+    const rows: SubscriptionRow[] = await sql(m, 
       `INSERT INTO subscriptions (user_id, package_id, source, status, stripe_subscription_id, stripe_customer_id, current_period_start,
                                   current_period_end, billing_anchor, cancel_at_period_end, canceled_at, ended_at)
        VALUES ($1, $2, 'stripe', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
@@ -116,7 +117,7 @@ export async function syncStripeSubscription(
   } else {
     if (period.start > row.current_period_start) {
       // A new period: the plan Stripe bills now is the plan (a scheduled downgrade lands here).
-      await m.query(
+      await sql(m, 
         `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, current_period_start = $3, current_period_end = $4 WHERE id = $1`,
         [row.id, pkg.id, period.start, period.end],
       );
@@ -124,7 +125,7 @@ export async function syncStripeSubscription(
     } else if (period.start.getTime() === row.current_period_start.getTime()) {
       change = await applyPlanChange(ctx, m, row, pkg, ctx.clock.now(), mail);
     }
-    await m.query(
+    await sql(m, 
       `UPDATE subscriptions SET status = $2, cancel_at_period_end = $3, canceled_at = $4, ended_at = $5, stripe_customer_id = coalesce(stripe_customer_id, $6),
               updated_at = now() WHERE id = $1`,
       [row.id, status, s.cancel_at_period_end, canceledAt, endedAt, customer],

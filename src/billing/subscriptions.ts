@@ -8,6 +8,7 @@
  * not grant twice. Callers hold the subscription row FOR UPDATE (or the
  * per-subscription advisory lock) while they change it.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { LIVE_SUBSCRIPTION_STATUSES, type SubscriptionSource, type SubscriptionStatus } from "../entities/subscription";
@@ -59,7 +60,7 @@ export const LIVE = LIVE_SUBSCRIPTION_STATUSES as SubscriptionStatus[];
 export async function subscriptionView(m: EntityManager, s: SubscriptionRow): Promise<SubscriptionView> {
   const pkg = await getPackage(m, s.package_id);
   const pending = s.pending_package_id ? await getPackage(m, s.pending_package_id) : null;
-  const granted: { credits: string | null }[] = await m.query(
+  const granted: { credits: string | null }[] = await sql(m, 
     `SELECT sum(credits) AS credits FROM subscription_grants WHERE subscription_id = $1 AND period_start = $2`,
     [s.id, s.current_period_start],
   );
@@ -74,12 +75,12 @@ export async function subscriptionView(m: EntityManager, s: SubscriptionRow): Pr
 
 /** All of a user's subscriptions, newest first. */
 export async function userSubscriptions(m: EntityManager, userId: string): Promise<SubscriptionRow[]> {
-  return m.query(`SELECT * FROM subscriptions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100`, [userId]);
+  return sql(m, `SELECT * FROM subscriptions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100`, [userId]);
 }
 
 /** The user's live subscription (the newest, should there ever be two). */
 export async function liveSubscription(m: EntityManager, userId: string, lock = false): Promise<SubscriptionRow | null> {
-  const rows: SubscriptionRow[] = await m.query(
+  const rows: SubscriptionRow[] = await sql(m, 
     `SELECT * FROM subscriptions WHERE user_id = $1 AND status = ANY ($2) ORDER BY created_at DESC, id DESC LIMIT 1${lock ? " FOR UPDATE" : ""}`,
     [userId, LIVE],
   );
@@ -87,7 +88,7 @@ export async function liveSubscription(m: EntityManager, userId: string, lock = 
 }
 
 export async function loadSubscription(m: EntityManager, id: string, lock = false): Promise<SubscriptionRow | null> {
-  const rows: SubscriptionRow[] = await m.query(`SELECT * FROM subscriptions WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
+  const rows: SubscriptionRow[] = await sql(m, `SELECT * FROM subscriptions WHERE id = $1${lock ? " FOR UPDATE" : ""}`, [id]);
   return rows[0] ?? null;
 }
 
@@ -115,7 +116,7 @@ export async function grantPeriod(
 ): Promise<"granted" | "already_granted"> {
   const transferId = derivedId(`${grantKey(s)}:${p.start.toISOString()}`, "period");
   const credits = toInt(pkg.credits);
-  const inserted: unknown[] = await m.query(
+  const inserted: unknown[] = await sql(m, 
     `INSERT INTO subscription_grants (transfer_id, subscription_id, kind, period_start, period_end, package_id, credits, stripe_invoice_id)
      VALUES ($1, $2, 'period', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING transfer_id`,
     [transferId, s.id, p.start, p.end, pkg.id, credits, p.invoiceId ?? null],
@@ -155,20 +156,20 @@ export async function applyPlanChange(
 ): Promise<PlanChange> {
   if (target.id === s.package_id) {
     if (!s.pending_package_id) return "unchanged";
-    await m.query(`UPDATE subscriptions SET pending_package_id = NULL, updated_at = now() WHERE id = $1`, [s.id]);
+    await sql(m, `UPDATE subscriptions SET pending_package_id = NULL, updated_at = now() WHERE id = $1`, [s.id]);
     s.pending_package_id = null;
     return "downgrade_canceled";
   }
   const current = await getPackage(m, s.package_id);
   if (toInt(target.credits) <= toInt(current.credits)) {
-    await m.query(`UPDATE subscriptions SET pending_package_id = $2, updated_at = now() WHERE id = $1`, [s.id, target.id]);
+    await sql(m, `UPDATE subscriptions SET pending_package_id = $2, updated_at = now() WHERE id = $1`, [s.id, target.id]);
     s.pending_package_id = target.id;
     return "downgrade_scheduled";
   }
   const extra = proratedCredits(toInt(target.credits) - toInt(current.credits), s.current_period_start, s.current_period_end, now);
   if (extra > 0) {
     const transferId = derivedId(`${grantKey(s)}:${s.current_period_start.toISOString()}:${target.id}`, "upgrade");
-    const inserted: unknown[] = await m.query(
+    const inserted: unknown[] = await sql(m, 
       `INSERT INTO subscription_grants (transfer_id, subscription_id, kind, period_start, period_end, package_id, credits)
        VALUES ($1, $2, 'upgrade', $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING transfer_id`,
       [transferId, s.id, s.current_period_start, s.current_period_end, target.id, extra],
@@ -186,7 +187,7 @@ export async function applyPlanChange(
       }));
     }
   }
-  await m.query(`UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, updated_at = now() WHERE id = $1`, [s.id, target.id]);
+  await sql(m, `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, updated_at = now() WHERE id = $1`, [s.id, target.id]);
   s.package_id = target.id;
   s.pending_package_id = null;
   return "upgraded";

@@ -10,6 +10,7 @@
  *   customer.subscription.updated, customer.subscription.deleted,
  *   invoice.paid, invoice.payment_failed
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
@@ -46,7 +47,7 @@ async function checkoutCompleted(h: HandlerContext, session: Stripe.Checkout.Ses
   if (c) {
     const customer = refId(session.customer);
     if (customer) await linkCustomer(h.m, c.user_id, customer);
-    await h.m.query(
+    await sql(h.m, 
       `UPDATE checkouts SET status = 'complete', completed_at = coalesce(completed_at, now()), stripe_session_id = coalesce(stripe_session_id, $2),
               stripe_subscription_id = $3, updated_at = now() WHERE id = $1`,
       [c.id, session.id, subId],

@@ -6,6 +6,7 @@
  * Stripe give up on an event — the stripe-events worker retries it, and the
  * relay task re-queues any stored event that was never processed.
  */
+import { sql } from "../db/sql";
 import Stripe from "stripe";
 import type { AppContext } from "../context";
 import { addById } from "../queues";
@@ -44,14 +45,14 @@ export async function receiveStripeEvent(ctx: AppContext, raw: unknown, signatur
     throw new InvalidRequest("The body is not a Stripe event.", { issues: [{ path: "", message: "no id or type" }] });
   }
 
-  const inserted: unknown[] = await ctx.ds.query(
+  const inserted: unknown[] = await sql(ctx.ds, 
     `INSERT INTO stripe_events (id, type, livemode, payload, stripe_created_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [event.id, event.type, event.livemode === true, raw.toString("utf8"), typeof event.created === "number" ? fromUnix(event.created) : null],
   );
   const duplicate = inserted.length === 0;
   if (duplicate) {
-    const rows: { processed_at: Date | null }[] = await ctx.ds.query(`SELECT processed_at FROM stripe_events WHERE id = $1`, [event.id]);
+    const rows: { processed_at: Date | null }[] = await sql(ctx.ds, `SELECT processed_at FROM stripe_events WHERE id = $1`, [event.id]);
     if (rows[0]?.processed_at) return { id: event.id, type: event.type, duplicate };
   }
   await enqueueStripeEvents(ctx, [event.id]);

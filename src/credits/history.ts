@@ -6,6 +6,7 @@
  * A consume's own pending transfer is not shown: to the user it is one
  * `consume`, not a hold and a charge.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { TransactionType } from "../entities/ledger-transfer";
 import { NotFound } from "../errors";
@@ -71,7 +72,7 @@ export async function history(m: EntityManager, userId: string, q: HistoryFilter
     params.push(q.jobId);
     where += ` AND x.job_id = $${params.length}`;
   }
-  const rows: Row[] = await m.query(
+  const rows: Row[] = await sql(m, 
     `SELECT x.*, ${cursorTs("x.created_at")} AS cursor_ts FROM (${MAPPED} AND t.user_id = $1) x
       WHERE ${where} ORDER BY x.created_at DESC, x.id DESC LIMIT $2`,
     params,
@@ -81,7 +82,7 @@ export async function history(m: EntityManager, userId: string, q: HistoryFilter
 
 /** One transfer in the history's shape. */
 export async function historyTransaction(m: EntityManager, id: string): Promise<HistoryTransaction> {
-  const rows: Row[] = await m.query(`SELECT x.*, '' AS cursor_ts FROM (${MAPPED} AND t.id = $1) x`, [id]);
+  const rows: Row[] = await sql(m, `SELECT x.*, '' AS cursor_ts FROM (${MAPPED} AND t.id = $1) x`, [id]);
   if (!rows[0]) throw new NotFound("Transaction");
   return view(rows[0]);
 }

@@ -3,6 +3,7 @@
  * when it expires, soonest first (the order a capture burns them after
  * priority). Read-only; the dashboard shows "120 credits expire on 3 Jan".
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { toInt } from "../ledger";
 import { requireUser } from "./account";
@@ -18,7 +19,7 @@ export interface LotView {
 }
 
 export async function openLots(ctx: AppContext, userId: string): Promise<{ data: LotView[]; next_cursor: null }> {
-  const rows: { id: string; credit_type: string; category: string; amount: string; remaining: string; expires_at: Date | null; created_at: Date }[] = await ctx.ds.query(
+  const rows: { id: string; credit_type: string; category: string; amount: string; remaining: string; expires_at: Date | null; created_at: Date }[] = await sql(ctx.ds, 
     `SELECT l.id, a.credit_type, l.category, l.amount::text, l.remaining::text, l.expires_at, l.created_at
        FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id
       WHERE a.kind = 'user' AND a.user_id = $1 AND l.remaining > 0

@@ -34,7 +34,7 @@ async function insertToken(ctx: SessionDeps, kind: "session" | "sign_in", keyHas
   const token = newToken();
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
-  await ctx.ds.query(
+  await sql(ctx.ds, 
     `INSERT INTO dashboard_sessions (token_hash, kind, key_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
     [hashApiKey(token), kind, keyHash, expiresAt, now],
   );
@@ -45,7 +45,7 @@ async function openForKeyHash(ctx: SessionDeps, keyHash: string): Promise<Opened
   const user = await findUserByKeyHash(ctx.ds, keyHash);
   if (!user) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
   // Housekeeping on sign-in (rare, indexed): expired rows are useless.
-  await ctx.ds.query(`DELETE FROM dashboard_sessions WHERE expires_at < $1`, [ctx.clock.now()]);
+  await sql(ctx.ds, `DELETE FROM dashboard_sessions WHERE expires_at < $1`, [ctx.clock.now()]);
   const { token, expiresAt } = await insertToken(ctx, "session", keyHash, SESSION_TTL_SECONDS);
   return { token, expiresAt, user };
 }
@@ -79,7 +79,7 @@ export async function openSessionWithSignInToken(ctx: SessionDeps, token: string
 
 /** The API key hash a live session stands for, or null (unknown or expired). */
 export async function sessionKeyHash(ctx: SessionDeps, token: string): Promise<string | null> {
-  const rows: { key_hash: string }[] = await ctx.ds.query(
+  const rows: { key_hash: string }[] = await sql(ctx.ds, 
     `SELECT key_hash FROM dashboard_sessions WHERE token_hash = $1 AND kind = 'session' AND expires_at > $2`,
     [hashApiKey(token), ctx.clock.now()],
   );
@@ -87,5 +87,5 @@ export async function sessionKeyHash(ctx: SessionDeps, token: string): Promise<s
 }
 
 export async function endSession(ctx: SessionDeps, token: string): Promise<void> {
-  await ctx.ds.query(`DELETE FROM dashboard_sessions WHERE token_hash = $1 AND kind = 'session'`, [hashApiKey(token)]);
+  await sql(ctx.ds, `DELETE FROM dashboard_sessions WHERE token_hash = $1 AND kind = 'session'`, [hashApiKey(token)]);
 }

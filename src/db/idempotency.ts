@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { AppError } from "../errors";
+import { sql } from "./sql";
 
 export interface Idempotency {
   key: string;
@@ -36,13 +37,15 @@ function stableJson(v: unknown): string {
 export async function claimIdempotencyKey(
   m: EntityManager, userId: string, scope: string, idem: Idempotency, resourceId: string,
 ): Promise<string | null> {
-  const inserted: unknown[] = await m.query(
+  const inserted = await sql(
+    m,
     `INSERT INTO idempotency_keys (user_id, scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING RETURNING resource_id`,
     [userId, scope, idem.key, idem.requestHash, resourceId],
   );
   if (inserted.length > 0) return null;
-  const rows: { request_hash: string; resource_id: string }[] = await m.query(
+  const rows = await sql<{ request_hash: string; resource_id: string }>(
+    m,
     `SELECT request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3`,
     [userId, scope, idem.key],
   );

@@ -10,6 +10,7 @@
  * give back.
  */
 import { sql } from "../db/sql";
+import { findJob } from "../jobs/store";
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
@@ -47,11 +48,9 @@ const nothingCharged = (path: string, what: string) =>
   new InvalidRequest(`Nothing was charged for this ${what}, so there is nothing to dispute.`, { issues: [{ path, message: "nothing charged" }] });
 
 async function jobItem(m: EntityManager, user: User, jobId: string): Promise<Omit<Item, "transactionId" | "amount">> {
-  const jobs: { user_id: string; credits_charged: string; credit_type: string }[] =
-    await sql(m, `SELECT user_id, credits_charged, credit_type FROM jobs WHERE id = $1`, [jobId]);
-  const job = jobs[0];
-  if (!job || job.user_id !== user.id) throw new NotFound("Job");
-  return { itemId: jobId, jobId, creditType: job.credit_type, charged: toInt(job.credits_charged) };
+  const job = await findJob(m, jobId);
+  if (!job || job.userId !== user.id) throw new NotFound("Job");
+  return { itemId: jobId, jobId, creditType: job.creditType, charged: toInt(job.creditsCharged) };
 }
 
 /** The disputed item, checked: the user's own (404 otherwise) and charged (400 otherwise). */

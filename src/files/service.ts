@@ -3,6 +3,7 @@
  * call these and nothing else. Files are private: another user's file is a
  * 404, indistinguishable from a missing one.
  */
+import { sql } from "../db/sql";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { z } from "zod";
@@ -76,7 +77,7 @@ function overQuota(quota: number, used: number): AppError {
  */
 export async function deleteFile(ctx: AppContext, user: User, id: string): Promise<void> {
   const f = await owned(ctx, user, id);
-  const inUse: { id: string; status: string }[] = await ctx.ds.query(
+  const inUse: { id: string; status: string }[] = await sql(ctx.ds, 
     `SELECT id, status FROM jobs WHERE user_id = $1 AND kind = 'file' AND status IN ('queued', 'running') AND input->>'file_id' = $2 LIMIT 1`,
     [f.userId, f.id],
   );

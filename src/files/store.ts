@@ -10,6 +10,7 @@
  * it is removed at once when the abort is seen while writing it, and otherwise
  * by the scheduler's prune-job-outputs task.
  */
+import { sql } from "../db/sql";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { DataSource } from "typeorm";
@@ -69,13 +70,13 @@ export class FileStore {
 
   /** Bytes of all the user's stored files (uploads and job outputs). */
   async usedBytes(userId: string): Promise<number> {
-    const rows: { used: string }[] = await this.ds.query(`SELECT coalesce(sum(size_bytes), 0)::text AS used FROM files WHERE user_id = $1`, [userId]);
+    const rows: { used: string }[] = await sql(this.ds, `SELECT coalesce(sum(size_bytes), 0)::text AS used FROM files WHERE user_id = $1`, [userId]);
     return Number(rows[0]!.used);
   }
 
   /** Remove a file: the row first (no reader finds it any more), then its blob. */
   async delete(file: StoredFile): Promise<void> {
-    await this.ds.query(`DELETE FROM files WHERE id = $1`, [file.id]);
+    await sql(this.ds, `DELETE FROM files WHERE id = $1`, [file.id]);
     await this.storage.remove(file.storageKey);
   }
 
@@ -101,7 +102,7 @@ export class FileStore {
       throw f.signal.reason;
     }
     try {
-      await this.ds.query(
+      await sql(this.ds, 
         `INSERT INTO files (id, user_id, name, content_type, size_bytes, sha256, storage_key, source_job_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (id) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256, created_at = now()`,
@@ -122,7 +123,7 @@ export class FileStore {
 
   /** Remove a job output's row, then its bytes (row first: a row never points at missing bytes for long). */
   private async discard(id: string, key: string): Promise<void> {
-    await this.ds.query(`DELETE FROM files WHERE id = $1 AND source_job_id IS NOT NULL`, [id]).catch(() => undefined);
+    await sql(this.ds, `DELETE FROM files WHERE id = $1 AND source_job_id IS NOT NULL`, [id]).catch(() => undefined);
     await this.storage.remove(key).catch(() => undefined);
   }
 
@@ -143,14 +144,14 @@ export class FileStore {
    * the next round removes rather than bytes nobody can find. Returns how many.
    */
   async pruneUnsucceededOutputs(limit = 500): Promise<number> {
-    const rows: { id: string; storage_key: string }[] = await this.ds.query(
+    const rows: { id: string; storage_key: string }[] = await sql(this.ds, 
       `SELECT f.id, f.storage_key FROM files f JOIN jobs j ON j.id = f.source_job_id
         WHERE j.status IN ('failed', 'canceled') ORDER BY f.created_at LIMIT $1`,
       [limit],
     );
     for (const r of rows) {
       await this.storage.remove(r.storage_key);
-      await this.ds.query(
+      await sql(this.ds, 
         `DELETE FROM files f USING jobs j WHERE f.id = $1 AND j.id = f.source_job_id AND j.status IN ('failed', 'canceled')`,
         [r.id],
       );
@@ -171,7 +172,7 @@ export class FileStore {
       params.push(cursor.createdAt, cursor.id);
       where += ` AND (f.created_at, f.id) < ($3::timestamptz, $4::uuid)`;
     }
-    const rows: { id: string; cursor_ts: string }[] = await this.ds.query(
+    const rows: { id: string; cursor_ts: string }[] = await sql(this.ds, 
       `SELECT f.id, ${cursorTs("f.created_at")} AS cursor_ts FROM files f WHERE ${where} ORDER BY f.created_at DESC, f.id DESC LIMIT $2`,
       params,
     );

@@ -1,4 +1,5 @@
 /** A hold of the holds API as the API shows it, read from app_holds and the ledger's pending row. */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { PendingState } from "../entities/ledger-pending";
 import { NotFound } from "../errors";
@@ -60,7 +61,7 @@ export function toHoldView(r: HoldRow): HoldView {
 /** The user's hold, or null (also for another user's hold or a malformed id). */
 export async function findHold(m: EntityManager, userId: string, id: string): Promise<HoldRow | null> {
   if (!UUID_RE.test(id)) return null;
-  const rows: HoldRow[] = await m.query(`${SELECT_HOLD} AND h.id = $1 AND h.user_id = $2`, [id, userId]);
+  const rows: HoldRow[] = await sql(m, `${SELECT_HOLD} AND h.id = $1 AND h.user_id = $2`, [id, userId]);
   return rows[0] ?? null;
 }
 
@@ -82,6 +83,6 @@ export async function listHolds(m: EntityManager, userId: string, q: { limit: nu
     params.push(STATE[q.status]);
     where += ` AND p.state = $${params.length}`;
   }
-  const rows: HoldRow[] = await m.query(`${SELECT_HOLD} ${where} ORDER BY h.created_at DESC, h.id DESC LIMIT $2`, params);
+  const rows: HoldRow[] = await sql(m, `${SELECT_HOLD} ${where} ORDER BY h.created_at DESC, h.id DESC LIMIT $2`, params);
   return toPage(rows, q.limit, (r) => ({ createdAt: r.cursor_ts, id: r.id }), toHoldView);
 }

@@ -294,6 +294,75 @@ function describe(f: Omit<FinishJob, "from">): string {
   return f.error?.type === "user" ? "Job failed (input)" : "Job failed (platform): refunded";
 }
 
+// ---------------------------------------------------------------- safety nets (the scheduler's tasks)
+
+/** Keyset position in a scan ordered by (created_at, id). */
+export interface ScanAfter {
+  createdAt: string;
+  id: string;
+}
+
+/** The outbox: jobs committed `queued` that no worker has claimed yet (`enqueued_at IS NULL`), created before `cutoff`, oldest first. */
+export function unclaimedJobs(m: Db, cutoff: Date, after: ScanAfter | null, limit: number) {
+  return sql<{ id: string; max_attempts: number; created_ts: string }>(
+    m,
+    `SELECT id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+      WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
+        AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+      ORDER BY created_at, id LIMIT $4`,
+    [cutoff, after?.createdAt ?? null, after?.id ?? null, limit],
+  );
+}
+
+export interface LiveJobRow {
+  id: string;
+  status: "queued" | "running";
+  attempt: number;
+  max_attempts: number;
+  /** Exact (microsecond) text of created_at, for the keyset. */
+  created_ts: string;
+}
+
+/** Non-final jobs untouched for `staleMs` (running ones: plus their timeout), oldest first: what reconciliation checks against BullMQ. */
+export function staleLiveJobs(m: Db, now: Date, staleMs: number, after: ScanAfter | null, limit: number): Promise<LiveJobRow[]> {
+  return sql<LiveJobRow>(
+    m,
+    `SELECT id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+      WHERE status IN ('queued', 'running')
+        AND updated_at < $1::timestamptz - make_interval(secs => ($2 + CASE WHEN status = 'running' THEN coalesce(timeout_ms, 0) ELSE 0 END) / 1000.0)
+        AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+      ORDER BY created_at, id LIMIT $5`,
+    [now, staleMs, after?.createdAt ?? null, after?.id ?? null, limit],
+  );
+}
+
+/**
+ * Running rows whose run was lost wait as `queued` again (fenced on the
+ * attempt: a worker that claimed one meanwhile keeps it); the next claim
+ * counts an attempt.
+ */
+export async function requeueLost(m: Db, jobs: { id: string; attempt: number }[]): Promise<void> {
+  await sql(
+    m,
+    `UPDATE jobs j SET status = 'queued', updated_at = now()
+       FROM unnest($1::uuid[], $2::int[]) AS x(id, attempt)
+      WHERE j.id = x.id AND j.attempt = x.attempt AND j.status = 'running'`,
+    [jobs.map((r) => r.id), jobs.map((r) => r.attempt)],
+  );
+}
+
+/** Drop `input` and `result` of up to `limit` jobs finished before `before` (credits, status and times stay); returns how many. */
+export async function pruneFinishedPayloads(m: Db, before: Date, limit: number): Promise<number> {
+  const rows = await sql(
+    m,
+    `UPDATE jobs SET input = 'null'::jsonb, result = NULL, pruned_at = now() WHERE id IN (
+       SELECT id FROM jobs WHERE pruned_at IS NULL AND finished_at IS NOT NULL AND finished_at < $1
+          AND status IN ('succeeded', 'failed', 'canceled') LIMIT $2) RETURNING 1`,
+    [before, limit],
+  );
+  return rows.length;
+}
+
 // ---------------------------------------------------------------- reads
 
 export function findJob(m: Db, id: string): Promise<Job | null> {

@@ -1,3 +1,4 @@
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { TransactionType } from "../entities/ledger-transfer";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
@@ -9,7 +10,7 @@ export interface Balances extends Balance {
 
 /** posted = credits − debits; held = pending debits; available = posted − held. */
 export async function balances(m: EntityManager, userId: string, creditType = DEFAULT_CREDIT_TYPE): Promise<Balances> {
-  const rows: { credit_type: string; posted: string; held: string }[] = await m.query(
+  const rows: { credit_type: string; posted: string; held: string }[] = await sql(m, 
     `SELECT credit_type, credits_posted - debits_posted AS posted, debits_pending AS held
        FROM ledger_accounts WHERE kind = 'user' AND user_id = $1 ORDER BY credit_type`,
     [userId],
@@ -59,7 +60,7 @@ export async function transactions(m: EntityManager, userId: string, q: HistoryQ
     where += ` AND job_id = $${params.length}`;
   }
   const rows: { id: string; type: TransactionType; amount: string; credit_type: string; description: string | null; job_id: string | null; created_at: Date; cursor_ts: string }[] =
-    await m.query(
+    await sql(m, 
       `SELECT id, type, amount, credit_type, description, job_id, created_at, ${cursorTs("created_at")} AS cursor_ts FROM ledger_transfers
         WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,

@@ -2,6 +2,7 @@
  * The ledger's invariants, each checked over the whole database by one query.
  * Every problem names the row, what was expected and what was found.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 
 export interface Problem {
@@ -165,10 +166,10 @@ const RULES: Rule[] = [
 export async function checkLedger(m: EntityManager): Promise<CheckReport> {
   const problems: Problem[] = [];
   for (const rule of RULES) {
-    const rows: { subject: string; expected: string; found: string }[] = await m.query(rule.sql);
+    const rows: { subject: string; expected: string; found: string }[] = await sql(m, rule.sql);
     for (const r of rows) problems.push({ invariant: rule.invariant, subject: r.subject, expected: r.expected, found: r.found });
   }
-  const [c] = (await m.query(
+  const [c] = (await sql(m, 
     `SELECT (SELECT count(*) FROM ledger_accounts)::int AS accounts, (SELECT count(*) FROM ledger_transfers)::int AS transfers,
             (SELECT count(*) FROM ledger_pending WHERE state = 'pending')::int AS pending, (SELECT count(*) FROM ledger_lots)::int AS lots`,
   )) as [CheckReport["counts"]];

@@ -1,3 +1,4 @@
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import { toInt } from "./types";
 
@@ -18,12 +19,12 @@ export async function expireLots(m: EntityManager, now: Date = new Date(), batch
   const out: ExpireLotsResult = { lots: 0, expired: 0, kept: 0 };
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const due: { id: string }[] = await m.query(
+    const due: { id: string }[] = await sql(m, 
       `SELECT id FROM ledger_lots WHERE remaining > 0 AND expires_at <= $1 AND id > $2 ORDER BY id LIMIT $3`,
       [now, after, batchSize],
     );
     for (const { id } of due) {
-      const rows: { status: string; expired: string }[] = await m.query(`SELECT * FROM ledger_expire_lot($1, $2)`, [id, now]);
+      const rows: { status: string; expired: string }[] = await sql(m, `SELECT * FROM ledger_expire_lot($1, $2)`, [id, now]);
       const r = rows[0]!;
       if (r.status === "created") {
         out.lots += 1;

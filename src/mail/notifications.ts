@@ -7,6 +7,7 @@
  * if that step is lost (crash, Redis down) the mail relay task re-dispatches
  * pending rows, so no committed message is lost.
  */
+import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { addById } from "../queues";
@@ -31,7 +32,7 @@ export interface QueueEmail {
  */
 export async function queueEmail(m: EntityManager, publicUrl: string | null, e: QueueEmail): Promise<string | null> {
   const r = render(e.message, { name: e.name ?? null, publicUrl });
-  const rows: { id: string }[] = await m.query(
+  const rows: { id: string }[] = await sql(m, 
     `INSERT INTO notifications (user_id, kind, dedupe_key, to_address, subject, body_text, body_html)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
     [e.userId, e.message.kind, e.dedupeKey, e.to, r.subject, r.text, r.html],
@@ -43,7 +44,7 @@ export async function queueEmail(m: EntityManager, publicUrl: string | null, e: 
 export async function queueUserEmail(
   m: EntityManager, publicUrl: string | null, userId: string, dedupeKey: string, message: MailMessage,
 ): Promise<string | null> {
-  const users: { email: string; name: string | null }[] = await m.query(`SELECT email, name FROM users WHERE id = $1`, [userId]);
+  const users: { email: string; name: string | null }[] = await sql(m, `SELECT email, name FROM users WHERE id = $1`, [userId]);
   const u = users[0];
   if (!u) return null;
   return queueEmail(m, publicUrl, { userId, to: u.email, name: u.name, dedupeKey, message });

@@ -15,6 +15,8 @@
 import { readdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { AppContext } from "../context";
+import { sql } from "../db/sql";
+import { pruneFinishedPayloads } from "../jobs/store";
 import type { ScheduledTask } from "../lib/scheduled-task";
 
 export interface PruneOptions {
@@ -42,13 +44,12 @@ export async function prune(ctx: AppContext, now: Date, opts: PruneOptions = {})
   const maxBatches = opts.maxBatches ?? 20;
   const before = (ms: number) => new Date(now.getTime() - ms);
 
-  /** Run `sql` ($1 = cutoff, $2 = batch) until it touches fewer than a batch of rows, or the round's bound. */
-  const inBatches = async (sql: string, cutoff: Date): Promise<number> => {
+  /** Run a step (SQL text with $1 = cutoff, $2 = batch, RETURNING a row per row touched; or a function) until it touches fewer than a batch of rows, or the round's bound. */
+  const inBatches = async (step: string | ((cutoff: Date, batch: number) => Promise<number>), cutoff: Date): Promise<number> => {
+    const run = typeof step === "string" ? async (c: Date, b: number) => (await sql(ctx.ds, step, [c, b])).length : step;
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
-      const rows: unknown[] = await ctx.ds.query(sql, [cutoff, batch]);
-      // TypeORM returns [rows, count] for UPDATE/DELETE … RETURNING on postgres.
-      const n = Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+      const n = await run(cutoff, batch);
       total += n;
       if (n < batch) break;
     }
@@ -71,12 +72,7 @@ export async function prune(ctx: AppContext, now: Date, opts: PruneOptions = {})
     before(c.NOTIFICATION_RETENTION_DAYS * DAY_MS),
   );
   if (c.JOB_RETENTION_DAYS > 0) {
-    summary.job_payloads = await inBatches(
-      `UPDATE jobs SET input = 'null'::jsonb, result = NULL, pruned_at = now() WHERE id IN (
-         SELECT id FROM jobs WHERE pruned_at IS NULL AND finished_at IS NOT NULL AND finished_at < $1
-            AND status IN ('succeeded', 'failed', 'canceled') LIMIT $2) RETURNING 1`,
-      before(c.JOB_RETENTION_DAYS * DAY_MS),
-    );
+    summary.job_payloads = await inBatches((cutoff, n) => pruneFinishedPayloads(ctx.ds, cutoff, n), before(c.JOB_RETENTION_DAYS * DAY_MS));
   }
   summary.partial_uploads = await removePartials(path.resolve(c.STORAGE_DIR), now.getTime() - (opts.partialUploadAgeMs ?? 3600_000));
   return summary;

@@ -7,6 +7,7 @@
  * Rotation: changing ADMIN_API_KEY and restarting revokes the previous
  * bootstrap key of that user, so an old key stops working.
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { hashApiKey } from "./api-keys";
@@ -28,14 +29,14 @@ export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds"
   const hash = hashApiKey(key);
   const user = await ctx.ds.transaction(async (m) => {
     const admin = await ensureUserWithKey(m, { email: BOOTSTRAP_ADMIN_EMAIL, name: "Admin", role: "admin", apiKey: key });
-    const owner: { user_id: string }[] = await m.query(`SELECT user_id FROM api_keys WHERE key_hash = $1`, [hash]);
+    const owner: { user_id: string }[] = await sql(m, `SELECT user_id FROM api_keys WHERE key_hash = $1`, [hash]);
     if (owner[0]?.user_id !== admin.id) {
       // ensureUserWithKey leaves a key that already exists alone: it would log in as someone else.
       throw new Error("ADMIN_API_KEY is already the API key of another user; choose a different key.");
     }
     // The operator configured this key: make sure it works even if it was revoked by an earlier rotation.
-    await m.query(`UPDATE api_keys SET revoked_at = NULL WHERE key_hash = $1 AND revoked_at IS NOT NULL`, [hash]);
-    await m.query(
+    await sql(m, `UPDATE api_keys SET revoked_at = NULL WHERE key_hash = $1 AND revoked_at IS NOT NULL`, [hash]);
+    await sql(m, 
       `UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND name = 'bootstrap' AND key_hash <> $2 AND revoked_at IS NULL`,
       [admin.id, hash],
     );

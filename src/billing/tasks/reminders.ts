@@ -2,6 +2,7 @@
  * Renewal reminders a few days before a period ends: one per subscription
  * and period (dedupe key), for plans that renew and for plans that end.
  */
+import { sql } from "../../db/sql";
 import type { AppContext } from "../../context";
 import { dispatchEmails, MailBatch, queueUserEmail } from "../../mail/notifications";
 import type { ScheduledTask } from "../../lib/scheduled-task";
@@ -13,7 +14,7 @@ export async function sendRenewalReminders(ctx: AppContext, now: Date): Promise<
   const mail = new MailBatch();
   await ctx.ds.transaction(async (m) => {
     const due: { id: string; user_id: string; source: string; current_period_end: Date; cancel_at_period_end: boolean; name: string; price_cents: number }[] =
-      await m.query(
+      await sql(m, 
         `SELECT s.id, s.user_id, s.source, s.current_period_end, s.cancel_at_period_end, p.name, p.price_cents
            FROM subscriptions s JOIN packages p ON p.id = coalesce(s.pending_package_id, s.package_id)
           WHERE s.status IN ('active', 'trialing') AND s.current_period_end > $1 AND s.current_period_end <= $2`,

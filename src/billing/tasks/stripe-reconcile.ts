@@ -4,6 +4,7 @@
  * same code webhooks run — which also grants the new period if its invoice
  * is paid. Covers lost or disabled webhooks; safe to run any number of times.
  */
+import { sql } from "../../db/sql";
 import type { AppContext } from "../../context";
 import { dispatchEmails, MailBatch } from "../../mail/notifications";
 import type { ScheduledTask } from "../../lib/scheduled-task";
@@ -16,7 +17,7 @@ export async function reconcileStripeSubscriptions(ctx: AppContext, now: Date, l
   const out = { checked: 0, granted: 0, failed: 0 };
   const stripe = ctx.stripe;
   if (!stripe) return out;
-  const due: { stripe_subscription_id: string }[] = await ctx.ds.query(
+  const due: { stripe_subscription_id: string }[] = await sql(ctx.ds, 
     `SELECT stripe_subscription_id FROM subscriptions
       WHERE source = 'stripe' AND status IN ('active', 'trialing', 'past_due') AND current_period_end < $1
       ORDER BY current_period_end LIMIT $2`,

@@ -8,6 +8,7 @@
  * A job BullMQ still has waiting or running keeps its hold: a long backlog
  * delays a job, it does not lose it, and its worker settles it normally.
  */
+import { sql } from "../../db/sql";
 import type { AppContext } from "../../context";
 import { cursorTs } from "../../lib/pagination";
 import { derivedId } from "../../lib/ids";
@@ -48,7 +49,7 @@ export async function reapHolds(ctx: AppContext, now: Date, opts: ReaperOptions 
   let after: { ts: string; id: string } | null = null;
 
   while (seen < max) {
-    const rows: ExpiredHold[] = await ctx.ds.query(
+    const rows: ExpiredHold[] = await sql(ctx.ds, 
       `SELECT p.transfer_id, ${cursorTs("p.expires_at")} AS expires_ts, j.id AS job_id, j.status, j.attempt
          FROM ledger_pending p
          LEFT JOIN jobs j ON j.hold_transfer_id = p.transfer_id

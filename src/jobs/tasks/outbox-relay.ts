@@ -6,10 +6,10 @@
  * job id, so a job that did reach Redis is not added twice.
  */
 import type { AppContext } from "../../context";
-import { cursorTs } from "../../lib/pagination";
 import type { ScheduledTask } from "../../lib/scheduled-task";
 import { type Keyset, readCursor, saveCursor } from "../../lib/task-cursor";
 import { dispatch } from "../dispatch";
+import { unclaimedJobs } from "../store";
 import { queueStates } from "./queue-state";
 
 export interface RelayOptions {
@@ -42,13 +42,7 @@ export async function relayOutbox(ctx: AppContext, now: Date, opts: RelayOptions
       await saveCursor(ctx, CURSOR, after);
       return { relayed, waiting };
     }
-    const rows: { id: string; max_attempts: number; created_ts: string }[] = await ctx.ds.query(
-      `SELECT id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
-        WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
-          AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
-        ORDER BY created_at, id LIMIT $4`,
-      [cutoff, after?.createdAt ?? null, after?.id ?? null, page],
-    );
+    const rows = await unclaimedJobs(ctx.ds, cutoff, after, page);
     if (rows.length === 0) break;
     checked += rows.length;
     const last = rows[rows.length - 1]!;

@@ -10,11 +10,10 @@
  * the meantime wins and this round changes nothing for it.
  */
 import type { AppContext } from "../../context";
-import { cursorTs } from "../../lib/pagination";
 import type { ScheduledTask } from "../../lib/scheduled-task";
 import { type Keyset, readCursor, saveCursor } from "../../lib/task-cursor";
 import { dispatch } from "../dispatch";
-import { endJob } from "../store";
+import { endJob, type LiveJobRow, requeueLost, staleLiveJobs } from "../store";
 import { clearFinished, queueStates } from "./queue-state";
 
 export interface ReconcileOptions {
@@ -34,14 +33,6 @@ export interface ReconcileOptions {
   maxPerRound?: number;
 }
 
-interface LiveRow {
-  id: string;
-  status: "queued" | "running";
-  attempt: number;
-  max_attempts: number;
-  /** Exact (microsecond) text of created_at, for the keyset. */
-  created_ts: string;
-}
 
 export type ReconcileSummary = {
   checked: number;
@@ -65,21 +56,14 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
       await saveCursor(ctx, CURSOR, after);
       return summary;
     }
-    const rows: LiveRow[] = await ctx.ds.query(
-      `SELECT id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
-        WHERE status IN ('queued', 'running')
-          AND updated_at < $1::timestamptz - make_interval(secs => ($2 + CASE WHEN status = 'running' THEN coalesce(timeout_ms, 0) ELSE 0 END) / 1000.0)
-          AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
-        ORDER BY created_at, id LIMIT $5`,
-      [now, staleMs, after?.createdAt ?? null, after?.id ?? null, page],
-    );
+    const rows = await staleLiveJobs(ctx.ds, now, staleMs, after, page);
     if (rows.length === 0) break;
     summary.checked += rows.length;
     const last = rows[rows.length - 1]!;
     after = { createdAt: last.created_ts, id: last.id };
 
     const states = await queueStates(ctx, rows.map((r) => r.id));
-    const redispatch: LiveRow[] = [];
+    const redispatch: LiveJobRow[] = [];
     for (const r of rows) {
       const state = states.get(r.id);
       if (state === "live") continue;
@@ -91,14 +75,7 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
       }
     }
     if (redispatch.length > 0) {
-      // A `running` row whose run was lost waits as `queued` again (fenced: a
-      // worker that claimed it meanwhile keeps it). Its next claim counts an attempt.
-      await ctx.ds.query(
-        `UPDATE jobs j SET status = 'queued', updated_at = now()
-           FROM unnest($1::uuid[], $2::int[]) AS x(id, attempt)
-          WHERE j.id = x.id AND j.attempt = x.attempt AND j.status = 'running'`,
-        [redispatch.map((r) => r.id), redispatch.map((r) => r.attempt)],
-      );
+      await requeueLost(ctx.ds, redispatch);
       await dispatch(ctx, redispatch.map((r) => ({ id: r.id, attempts: r.max_attempts })));
       summary.redispatched += redispatch.length;
     }
@@ -109,7 +86,7 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
   return summary;
 }
 
-async function refund(ctx: AppContext, r: LiveRow): Promise<boolean> {
+async function refund(ctx: AppContext, r: LiveJobRow): Promise<boolean> {
   const done = await endJob(ctx, {
     jobId: r.id, attempt: r.attempt, from: [r.status], status: "failed", charge: 0, releaseType: "refund",
     error: { type: "system", message: `The queue lost this job after ${r.attempt} attempt(s); the hold was refunded.` },
