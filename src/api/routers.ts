@@ -12,6 +12,7 @@ import { pricingRouter } from "./routes/pricing";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
+import { keysRouter } from "./routes/keys";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
@@ -21,6 +22,7 @@ export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
   eventsRouter,
   pricingRouter,
   billingRouter,
+  keysRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */

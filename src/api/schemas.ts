@@ -130,3 +130,15 @@ export const userIdBody = z.object({ user_id: uuid }).strict().meta({ id: "UserI
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),
 });
+
+// ---------------------------------------------------------------- keys
+
+export const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1, "must not be empty").max(100).meta({ description: "What the key is for, e.g. `ci` or `billing-backend`." }),
+  })
+  .strict()
+  .meta({ id: "CreateApiKeyRequest" });
+
+/** Any string: a malformed id is the same 404 as an unknown one. */
+export const keyIdParam = z.object({ id: z.string().meta({ description: "The key's id (a UUID).", format: "uuid" }) });

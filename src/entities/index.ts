@@ -22,6 +22,7 @@ import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHol
 import { BatchedSettlements1764000000600 } from "./migrations/1764000000600-BatchedSettlements";
 import { SetBasedBatches1764000000700 } from "./migrations/1764000000700-SetBasedBatches";
 import { CompiledChecks1764000000800 } from "./migrations/1764000000800-CompiledChecks";
+import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 
 export const entities = [
   UserEntity,
@@ -45,6 +46,7 @@ export const migrations = [
   BatchedSettlements1764000000600,
   SetBasedBatches1764000000700,
   CompiledChecks1764000000800,
+  KeysAlerts1765000000600,
 ];
 
 export * from "./api-key";
