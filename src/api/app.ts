@@ -3,6 +3,7 @@
  * (errors.ts is the only mapper). Each area is a router of its own file.
  */
 import express, { type Express, type Router } from "express";
+import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
 import { authenticate } from "./auth";
 import { errorHandler, notFoundHandler } from "./errors";
@@ -48,6 +49,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.use("/api/v1", api);
 
   app.use(notFoundHandler());
+  app.use(countRepeated402s(ctx)); // anomaly alerts: counts 402s per key, then passes the error on
   app.use(errorHandler(ctx.logger));
   return app;
 }

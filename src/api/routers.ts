@@ -13,6 +13,7 @@ import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
 import { keysRouter } from "./routes/keys";
+import { alertsRouter } from "./routes/alerts";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
@@ -23,6 +24,7 @@ export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
   pricingRouter,
   billingRouter,
   keysRouter,
+  alertsRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */

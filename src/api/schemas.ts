@@ -13,6 +13,7 @@ import { listQuery } from "../jobs/service";
 import { UUID_RE } from "../lib/ids";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../lib/pagination";
 import { DEFAULT_CREDIT_TYPE } from "../ledger/types";
+import { ALERT_TYPES } from "../alerts/raise";
 
 /** Whole credits, > 0, small enough to stay exact in a JavaScript number. */
 export const creditAmount = z
@@ -142,3 +143,10 @@ export const createKeyBody = z
 
 /** Any string: a malformed id is the same 404 as an unknown one. */
 export const keyIdParam = z.object({ id: z.string().meta({ description: "The key's id (a UUID).", format: "uuid" }) });
+
+// ---------------------------------------------------------------- alerts
+
+export const alertsQuery = pageQuery.extend({
+  type: z.enum(ALERT_TYPES).optional().meta({ description: "Only alerts of this type." }),
+  user_id: uuid.optional().meta({ description: "Only alerts about this user." }),
+});

@@ -8,6 +8,8 @@ import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
 import { billingTasks } from "../billing/tasks";
 import type { ScheduledTask } from "../lib/scheduled-task";
+import { anomalyTask } from "../alerts/anomaly-task";
+import { ledgerCheckTask } from "../alerts/ledger-check-task";
 
 export function allTasks(): ScheduledTask[] {
   return [
@@ -17,5 +19,8 @@ export function allTasks(): ScheduledTask[] {
     holdReaperTask(), // every 60 s: expired holds whose job is not live
     // Billing (grant expiry, renewals, reminder mail …): one line per task here.
     ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
+    // Monitoring: each ticks every 60 s and runs at its configured interval.
+    ledgerCheckTask(), // LEDGER_CHECK_INTERVAL_MS: every invariant; a failure raises an alert
+    anomalyTask(), // ALERT_CHECK_INTERVAL_MS: spend spikes and estimate drift
   ];
 }
