@@ -5,6 +5,7 @@
 import express, { type Express, type Router } from "express";
 import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
+import { registerMoneyMetrics } from "../metrics/money-metrics";
 import { authenticate } from "./auth";
 import { errorHandler, notFoundHandler } from "./errors";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.set("query parser", "extended");
 
   const metrics = createApiMetrics();
+  registerMoneyMetrics(metrics.registry, ctx); // read from the database and BullMQ at scrape time
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));
 
