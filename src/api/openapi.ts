@@ -13,6 +13,8 @@ import { Router } from "express";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { adminDocs } from "./docs/admin";
+import { billingDocs } from "./docs/billing";
+import { keysDocs } from "./docs/keys";
 import { creditsDocs } from "./docs/credits";
 import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
@@ -29,6 +31,8 @@ export const openApiContributors: OpenApiContributor[] = [
   creditsDocs,
   adminDocs,
   opsDocs,
+  billingDocs,
+  keysDocs,
 ];
 
 export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContributor[] = openApiContributors) {
@@ -57,6 +61,8 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Credits", description: "Your balance, history and spending." },
       { name: "Admin", description: "Users and credits, for admin keys." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
+      { name: "Billing", description: "Plans, credit purchases, subscriptions and the Stripe webhook." },
+      { name: "Account", description: "Your profile and API keys." },
     ],
   });
 }
