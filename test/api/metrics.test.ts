@@ -3,6 +3,8 @@
  * read from the database and BullMQ at scrape time, and cached.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { raiseAlert } from "../../src/alerts/raise";
@@ -161,3 +163,19 @@ describe("money metrics", () => {
     expect(grants(await loader.get())).toBe(first);
   });
 });
+
+describe("the Grafana dashboard", () => {
+  it("uses only metrics this app exports, and every money metric", async () => {
+    const dash = readFileSync(path.join(__dirname, "../../docs/grafana-holdfast.json"), "utf8");
+    JSON.parse(dash);
+    const used = new Set([...dash.matchAll(/\b(holdfast_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_bucket$/, "")));
+    const text = await scrape();
+    const exported = new Set([...text.matchAll(/^# HELP (\S+)/gm)].map((m) => m[1]!));
+    expect([...used].filter((n) => !exported.has(n))).toEqual([]);
+    for (const m of ["holdfast_credits_total", "holdfast_holds_pending", "holdfast_credits_held", "holdfast_oldest_pending_hold_age_seconds",
+      "holdfast_disputes", "holdfast_alerts_total", "holdfast_ledger_check_ok", "holdfast_ledger_check_duration_seconds", "holdfast_queue_jobs"]) {
+      expect(used, m).toContain(m);
+    }
+  });
+});
+
