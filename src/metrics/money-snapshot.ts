@@ -47,22 +47,27 @@ export interface MoneySnapshot {
 type TotalsKey = string;
 
 export class MoneySnapshotLoader {
-  private cached: { at: number; snap: Promise<MoneySnapshot> } | null = null;
+  private cached: { at: number; snap: MoneySnapshot } | null = null;
+  /** The load in flight: every caller meanwhile shares it, so loads never overlap (the base below relies on it). */
+  private inflight: Promise<MoneySnapshot> | null = null;
   private base = new Map<TotalsKey, CreditTotal>();
   /** Transfers with created_at before this are in `base`; null before the first load. */
   private watermark: Date | null = null;
 
   constructor(private readonly ctx: AppContext, private readonly ttlMs = ctx.config.METRICS_CACHE_MS) {}
 
-  /** The current snapshot: cached for ttlMs; a failed load is not cached. */
-  get(nowMs = performance.now()): Promise<MoneySnapshot> {
-    if (this.cached && nowMs - this.cached.at < this.ttlMs) return this.cached.snap;
-    const entry = { at: nowMs, snap: this.load() };
-    this.cached = entry;
-    entry.snap.catch(() => {
-      if (this.cached === entry) this.cached = null;
-    });
-    return entry.snap;
+  /** The current snapshot: reused for ttlMs after a load; concurrent callers share one load; a failed load is not kept. */
+  get(): Promise<MoneySnapshot> {
+    if (this.cached && performance.now() - this.cached.at < this.ttlMs) return Promise.resolve(this.cached.snap);
+    this.inflight ??= this.load()
+      .then((snap) => {
+        this.cached = { at: performance.now(), snap };
+        return snap;
+      })
+      .finally(() => {
+        this.inflight = null;
+      });
+    return this.inflight;
   }
 
   private async load(): Promise<MoneySnapshot> {

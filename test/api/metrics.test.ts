@@ -116,6 +116,9 @@ describe("money metrics", () => {
     const loader = registerMoneyMetrics(new Registry(), { ...p.ctx, config: { ...p.ctx.config, METRICS_CACHE_MS: 0 } });
     const total = async () => (await loader.get()).credits.filter((c) => c.type === "charge").reduce((s, c) => s + c.credits, 0);
     const [{ sum }] = await p.ctx.ds.query(`SELECT sum(amount)::int AS sum FROM ledger_transfers WHERE type = 'charge'`);
+    // Concurrent first loads (a scrape collects every metric at once) share one load: the base is summed once.
+    const all = await Promise.all(Array.from({ length: 5 }, () => total()));
+    expect(all).toEqual(Array(5).fill(sum));
     expect(await total()).toBe(sum);
     await charge(u.id, 5);
     expect(await total()).toBe(sum + 5);
