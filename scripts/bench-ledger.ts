@@ -10,7 +10,7 @@
  *   ledger_check_ok       every invariant of checkLedger holds afterwards
  *
  * Each client has its own connection and calls the ledger's own functions
- * (`holdOnAccount`, `post`) autocommitted: one round trip and one commit
+ * (`hold` on a known account, `post`) autocommitted: one round trip and one commit
  * each, so a pair is two transactions. Targets: pairs_per_s_distinct /
  * pgbench_tps ≥ 0.4 and pairs_per_s_hot / pgbench_hot_tps ≥ 0.4.
  *
@@ -28,7 +28,7 @@ import path from "node:path";
 import { Client } from "pg";
 import type { DataSource, QueryRunner } from "typeorm";
 import { connectAndMigrate } from "../src/db/data-source";
-import { checkLedger, grant, holdOnAccount, post } from "../src/ledger";
+import { checkLedger, grant, hold, post } from "../src/ledger";
 import { createUser } from "../src/users/users";
 
 const CLIENTS = 16;
@@ -144,7 +144,7 @@ async function measurePairs(runners: QueryRunner[], accounts: string[], warmupS:
     while (!stop) {
       const t = performance.now();
       const holdId = randomUUID();
-      await holdOnAccount(m, { id: holdId, accountId, amount: HOLD, creditType: CREDIT_TYPE });
+      await hold(m, { id: holdId, accountId, amount: HOLD, creditType: CREDIT_TYPE });
       await post(m, { id: randomUUID(), pendingId: holdId, amount: CAPTURE });
       if (measuring && !stop) {
         pairs++;

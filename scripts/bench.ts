@@ -43,7 +43,7 @@ import { createDataSource } from "../src/db/data-source";
 import * as ledger from "../src/ledger";
 import { migrateUnderLock } from "../src/processes/migrate";
 import { createRedis } from "../src/queues";
-import { settleJobs } from "../src/jobs/settlement";
+import { settleJobs } from "../src/jobs/store";
 import { DEFAULT_CREDIT_TYPE } from "../src/ledger/types";
 import { createUser } from "../src/users/users";
 import {

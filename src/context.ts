@@ -8,6 +8,7 @@ import type { DataSource } from "typeorm";
 import { type Clock, systemClock } from "./clock";
 import type { Config } from "./config";
 import { createDataSource } from "./db/data-source";
+import { JobEventPublisher } from "./jobs/events";
 import type { KindRegistry, KindServices } from "./jobs/kind";
 import { createLogger, type Logger } from "./logger";
 import { createQueues, createRedis, type Queues } from "./queues";
@@ -23,6 +24,8 @@ export interface AppContext {
   kinds: KindRegistry;
   /** Services job kinds may use (storage, script registry, AI client …). */
   services: KindServices;
+  /** Job progress and status events for watchers (Redis pub/sub). */
+  jobEvents: JobEventPublisher;
 }
 
 export interface ContextOptions {
@@ -40,7 +43,10 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   await ds.initialize();
   const redis = createRedis(config.REDIS_URL);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
-  return { config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {} };
+  return {
+    config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {},
+    jobEvents: new JobEventPublisher(redis, config.QUEUE_PREFIX),
+  };
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {

@@ -2,7 +2,7 @@
  * The Express app. Routes are thin: parse, call one service, map errors
  * (errors.ts is the only mapper). Each area is a router of its own file.
  */
-import express, { type Express, type Router } from "express";
+import express, { type Express } from "express";
 import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
 import { registerMoneyMetrics } from "../metrics/money-metrics";
@@ -13,12 +13,13 @@ import { type OpenApiContributor, openApiContributors, openApiRouter } from "./o
 import { opsRouter } from "./ops";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
+import { createApiServices, type RouterFactory } from "./services";
 
 export interface AppOptions {
   /** Extra routers mounted under /api/v1 after authentication (billing, files …). */
-  routers?: ((ctx: AppContext) => Router)[];
+  routers?: RouterFactory[];
   /** Routers mounted under /api/v1 before authentication (webhooks). */
-  publicRouters?: ((ctx: AppContext) => Router)[];
+  publicRouters?: RouterFactory[];
   /** What /openapi.json documents (default: every area's contributor). */
   openApi?: OpenApiContributor[];
 }
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.set("trust proxy", 1);
   app.set("query parser", "extended");
 
+  const services = createApiServices(ctx);
   const metrics = createApiMetrics();
   registerMoneyMetrics(metrics.registry, ctx); // read from the database and BullMQ at scrape time
   attachMetrics(app, metrics);
@@ -39,15 +41,15 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
 
   const pub = express.Router();
   pub.use(recordRoute());
-  for (const make of opts.publicRouters ?? []) pub.use(make(ctx));
+  for (const make of opts.publicRouters ?? []) pub.use(make(ctx, services));
   app.use("/api/v1", pub);
 
   const api = express.Router();
   api.use(recordRoute());
   api.use(express.json({ limit: ctx.config.JSON_BODY_LIMIT_BYTES, type: ["application/json", "application/*+json"] }));
   api.use(authenticate(ctx));
-  api.use(jobsRouter(ctx));
-  for (const make of opts.routers ?? []) api.use(make(ctx));
+  api.use(jobsRouter(ctx, services));
+  for (const make of opts.routers ?? []) api.use(make(ctx, services));
   app.use("/api/v1", api);
 
   app.use(notFoundHandler());

@@ -11,7 +11,7 @@ import type { AdminUserCreated, UserView } from "../credits/admin-users";
 import type { AdminCreditsResult } from "../credits/admin-credits";
 import type { MonthlySummary, Totals } from "../credits/summary";
 import type { SystemSummary } from "../credits/system-summary";
-import type { EstimateView } from "../jobs/service";
+import type { EstimateView } from "../jobs/quote";
 import type { JobView } from "../jobs/view";
 import type { Page } from "../lib/pagination";
 import { transactionType } from "./schemas";

@@ -2,8 +2,6 @@
  * Every router beyond jobs, mounted under /api/v1 by createApp. Add a line
  * here when an area gets its own router file.
  */
-import type { Router } from "express";
-import type { AppContext } from "../context";
 import { adminRouter } from "./routes/admin";
 import { batchesRouter } from "./routes/batches";
 import { eventsRouter } from "./routes/events";
@@ -12,15 +10,16 @@ import { pricingRouter } from "./routes/pricing";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
+import type { RouterFactory } from "./services";
 import { keysRouter } from "./routes/keys";
 import { alertsRouter } from "./routes/alerts";
 
 /** Mounted after authentication. */
-export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
+export const authenticatedRouters: RouterFactory[] = [
   creditsRouter,
   adminRouter,
   batchesRouter,
-  eventsRouter,
+  (ctx) => eventsRouter(ctx),
   pricingRouter,
   billingRouter,
   keysRouter,
@@ -28,7 +27,7 @@ export const authenticatedRouters: ((ctx: AppContext) => Router)[] = [
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */
-export const publicRouters: ((ctx: AppContext) => Router)[] = [
+export const publicRouters: RouterFactory[] = [
   // Authenticates per route; before the JSON parser so uploads stream untouched.
   filesRouter,
   stripeWebhookRouter, // raw body: the Stripe signature covers the exact bytes

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import type { User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
@@ -170,7 +170,7 @@ export async function openSession(
   } catch (err) {
     if (isPermanentStripeError(err)) {
       await ctx.ds.transaction(async (m) => {
-        const closed = await sqlRows<{ id: string }>(
+        const closed = await sql<{ id: string }>(
           m,
           `UPDATE checkouts SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'creating' RETURNING id`,
           [checkout.id],
@@ -180,7 +180,7 @@ export async function openSession(
     }
     throw stripeFailure(err, "start a checkout");
   }
-  const rows = await sqlRows<CheckoutRow>(
+  const rows = await sql<CheckoutRow>(
     ctx.ds,
     `UPDATE checkouts SET status = CASE WHEN status = 'creating' THEN 'open' ELSE status END,
             stripe_session_id = $2, checkout_url = $3, updated_at = now()
@@ -207,7 +207,7 @@ export async function expireCheckout(m: EntityManager, session: Stripe.Checkout.
  * for one of them still grants (fulfilment accepts any status but complete).
  */
 export async function sweepStaleCheckouts(m: EntityManager, now: Date, olderThanMs = 48 * 3600_000): Promise<number> {
-  const stale = await sqlRows<{ id: string }>(
+  const stale = await sql<{ id: string }>(
     m,
     `UPDATE checkouts SET status = 'expired', updated_at = now() WHERE status IN ('creating', 'open') AND created_at < $1 RETURNING id`,
     [new Date(now.getTime() - olderThanMs)],

@@ -19,7 +19,7 @@
  * right after a balance change (afterBalanceChange) for faster alerts.
  */
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import { toInt } from "../ledger/types";
 import { dispatchEmails, MailBatch, queueUserEmail } from "../mail/notifications";
 
@@ -54,7 +54,7 @@ export async function checkLowCredit(ctx: AppContext, opts: { now: Date; userId?
     // First sight of an account: armed if the balance is at or above the
     // threshold now, or if its last grant alone lifted it there (then a
     // balance below it now is a crossing we must not miss).
-    const first = await sqlRows<{ account_id: string }>(
+    const first = await sql<{ account_id: string }>(
       m,
       `WITH ${ACCOUNTS}
        INSERT INTO low_credit_state (account_id, user_id, credit_type, armed, lot_watermark, updated_at)
@@ -63,7 +63,7 @@ export async function checkLowCredit(ctx: AppContext, opts: { now: Date; userId?
       [userId, opts.now],
     );
     // Re-arm after a top-up.
-    const rearmed = await sqlRows<{ account_id: string }>(
+    const rearmed = await sql<{ account_id: string }>(
       m,
       `WITH ${ACCOUNTS}
        UPDATE low_credit_state s SET armed = true, updated_at = $2 FROM acc
@@ -72,7 +72,7 @@ export async function checkLowCredit(ctx: AppContext, opts: { now: Date; userId?
       [userId, opts.now],
     );
     // Crossings: the one statement that decides who sends the email.
-    const crossed = await sqlRows<{ account_id: string; user_id: string; credit_type: string; crossings: number; available: string; threshold: string }>(
+    const crossed = await sql<{ account_id: string; user_id: string; credit_type: string; crossings: number; available: string; threshold: string }>(
       m,
       `WITH ${ACCOUNTS}
        UPDATE low_credit_state s SET armed = false, crossings = s.crossings + 1, lot_watermark = acc.newest_at, last_crossed_at = $2, updated_at = $2

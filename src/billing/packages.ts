@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import { InvalidRequest } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { toInt } from "../ledger/types";
@@ -117,7 +117,7 @@ export async function ensureStripePrice(ctx: AppContext, stripe: Stripe, pkg: Pa
     },
     { idempotencyKey: `holdfast-price-${pkg.id}-${pkg.price_cents}` },
   );
-  const rows = await sqlRows<{ stripe_price_id: string }>(
+  const rows = await sql<{ stripe_price_id: string }>(
     ctx.ds,
     `UPDATE packages SET stripe_price_id = coalesce(stripe_price_id, $2) WHERE id = $1 RETURNING stripe_price_id`,
     [pkg.id, price.id],

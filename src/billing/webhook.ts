@@ -8,6 +8,7 @@
  */
 import Stripe from "stripe";
 import type { AppContext } from "../context";
+import { addById } from "../queues";
 import { InvalidRequest, Unavailable } from "../errors";
 import { fromUnix } from "./stripe-client";
 
@@ -59,22 +60,7 @@ export async function receiveStripeEvent(ctx: AppContext, raw: unknown, signatur
 
 /** Queue stored events for processing (job id = event id: adding twice is a no-op). Failure is logged; the relay retries. */
 export async function enqueueStripeEvents(ctx: AppContext, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    await ctx.queues.stripeEvents.addBulk(
-      ids.map((id) => ({
-        name: "process",
-        data: { eventId: id },
-        opts: {
-          jobId: id,
-          attempts: EVENT_ATTEMPTS,
-          backoff: { type: "exponential", delay: EVENT_BACKOFF_MS },
-          removeOnComplete: { age: 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-        },
-      })),
-    );
-  } catch (err) {
-    ctx.logger.warn({ err, events: ids }, "stripe-events queue unreachable; the relay will queue these events");
-  }
+  await addById(ctx.queues.stripeEvents, ids.map((id) => ({ id, data: { eventId: id }, attempts: EVENT_ATTEMPTS })), {
+    name: "process", backoffMs: EVENT_BACKOFF_MS, keepCompletedSeconds: 24 * 3600, logger: ctx.logger, what: "stripe-events",
+  });
 }

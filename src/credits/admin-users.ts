@@ -3,7 +3,7 @@
  * showing of its API key), list users, pause and resume.
  */
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import type { CreditStatus, Role, User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
@@ -93,7 +93,7 @@ export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: st
  */
 export async function setCreditStatus(ctx: AppContext, userId: string, status: CreditStatus): Promise<UserView> {
   if (!UUID_RE.test(userId)) throw new NotFound("User");
-  const rows = await sqlRows<UserRow>(
+  const rows = await sql<UserRow>(
     ctx.ds,
     `UPDATE users SET credit_status = $2, updated_at = CASE WHEN credit_status = $2 THEN updated_at ELSE now() END
       WHERE id = $1 RETURNING ${USER_COLUMNS}`,

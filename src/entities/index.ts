@@ -14,14 +14,7 @@ import { PackageEntity } from "./package";
 import { PromotionEntity } from "./promotion";
 import { StripeEventEntity } from "./stripe-event";
 import { SubscriptionEntity } from "./subscription";
-import { Foundation1764000000000 } from "./migrations/1764000000000-Foundation";
-import { Files1764000000200 } from "./migrations/1764000000200-Files";
-import { Billing1764000000300 } from "./migrations/1764000000300-Billing";
-import { LedgerFastPath1764000000400 } from "./migrations/1764000000400-LedgerFastPath";
-import { BatchedHolds1764000000500 } from "./migrations/1764000000500-BatchedHolds";
-import { BatchedSettlements1764000000600 } from "./migrations/1764000000600-BatchedSettlements";
-import { SetBasedBatches1764000000700 } from "./migrations/1764000000700-SetBasedBatches";
-import { CompiledChecks1764000000800 } from "./migrations/1764000000800-CompiledChecks";
+import { Baseline1765000000000 } from "./migrations/1765000000000-Baseline";
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 
 export const entities = [
@@ -38,14 +31,7 @@ export const entities = [
 ];
 
 export const migrations = [
-  Foundation1764000000000,
-  Files1764000000200,
-  Billing1764000000300,
-  LedgerFastPath1764000000400,
-  BatchedHolds1764000000500,
-  BatchedSettlements1764000000600,
-  SetBasedBatches1764000000700,
-  CompiledChecks1764000000800,
+  Baseline1765000000000,
   KeysAlerts1765000000600,
 ];
 

@@ -12,15 +12,17 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { AppContext } from "../context";
 import { type Batch, BatchEntity } from "../entities/batch";
-import { FINAL_STATUSES, JobEntity, type JobStatus } from "../entities/job";
+import { FINAL_STATUSES, type JobStatus } from "../entities/job";
 import type { User } from "../entities/user";
-import { AppError, InvalidRequest, NotFound } from "../errors";
+import { InvalidRequest, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
-import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import { assertActive } from "../users/status";
-import { enqueue, holdExpiry, price } from "./service";
+import type { JobAdmission } from "./admission";
+import { dispatch } from "./dispatch";
+import { type Quote, quote } from "./quote";
+import { findJobs } from "./store";
 import { type JobView, toJobView } from "./view";
 
 /** Most jobs in one batch. */
@@ -48,7 +50,6 @@ export interface BatchView {
   created_at: string;
 }
 
-type Priced = Awaited<ReturnType<typeof price>>;
 type Issue = { path: string; message: string };
 
 /** Issues of item i, every path under `jobs.<i>.` (estimators name paths from `input.`). */
@@ -58,12 +59,12 @@ function itemIssues(err: InvalidRequest, i: number): Issue[] {
   return raw.map((x) => ({ path: x.path.startsWith(`${prefix}.`) ? x.path : [prefix, x.path].filter(Boolean).join("."), message: x.message }));
 }
 
-async function priceAll(ctx: AppContext, user: User, req: BatchRequest): Promise<Priced[]> {
-  const priced: Priced[] = [];
+async function quoteAll(ctx: AppContext, user: User, req: BatchRequest): Promise<Quote[]> {
+  const priced: Quote[] = [];
   const issues: Issue[] = [];
   for (const [i, item] of req.jobs.entries()) {
     try {
-      priced.push(await price(ctx, user.id, item.kind, item.input, ["jobs", i]));
+      priced.push(await quote(ctx, user.id, item.kind, item.input, ["jobs", i]));
     } catch (err) {
       if (!(err instanceof InvalidRequest)) throw err;
       issues.push(...itemIssues(err, i));
@@ -79,54 +80,30 @@ async function priceAll(ctx: AppContext, user: User, req: BatchRequest): Promise
   return priced;
 }
 
-export async function createBatch(ctx: AppContext, user: User, req: BatchRequest, idem?: Idempotency): Promise<{ batch: BatchView; replayed: boolean }> {
+export async function createBatch(
+  ctx: AppContext, admission: JobAdmission, user: User, req: BatchRequest, idem?: Idempotency,
+): Promise<{ batch: BatchView; replayed: boolean }> {
   assertActive(user);
-  const priced = await priceAll(ctx, user, req);
+  const quotes = await quoteAll(ctx, user, req);
   const batchId = randomUUID();
-  const creditType = priced[0]!.creditType;
-  const items = priced.map((p) => {
-    const attempts = p.kind.maxAttempts ?? ctx.config.JOB_ATTEMPTS;
-    return { id: randomUUID(), p, attempts, timeoutMs: p.kind.timeoutMs(p.input), expiresAt: holdExpiry(ctx, p.kind, p.input, attempts) };
-  });
-  const total = items.reduce((s, x) => s + x.p.estimate.credits, 0);
-  const expiresAt = new Date(Math.max(...items.map((x) => x.expiresAt.getTime())));
+  const creditType = quotes[0]!.creditType;
+  const total = quotes.reduce((s, q) => s + q.estimate.credits, 0);
 
-  const replayOf = await ctx.ds.transaction(async (m) => {
+  const jobs = await admission.prepare(user, quotes, batchId);
+  const out = await ctx.ds.transaction(async (m): Promise<{ prior?: string }> => {
     if (idem) {
       const prior = await claimIdempotencyKey(m, user.id, "batches", idem, batchId);
-      if (prior) return prior;
+      if (prior) return { prior };
     }
-    // Only while the account is active in the database (as submitJob): a pause committed
-    // after the request was authenticated still refuses the batch.
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO batches (id, user_id, credit_type, credits_estimated, job_ids)
-       SELECT $1, $2, $3, $4, $5::uuid[] WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
-       RETURNING id`,
-      [batchId, user.id, creditType, total, items.map((x) => x.id)],
-    );
-    if (inserted.length === 0) throw new AppError("account_paused", "Your credit service is paused; contact support.");
-    // Jobs before holds: hold_transfer_id's foreign key is checked at commit.
-    await m.query(
-      `INSERT INTO jobs (id, user_id, batch_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
-       SELECT t.id, $1, $2, t.kind, t.input, $3, t.credits, t.id, t.attempts, t.timeout_ms
-         FROM unnest($4::uuid[], $5::text[], $6::jsonb[], $7::bigint[], $8::int[], $9::int[])
-           AS t (id, kind, input, credits, attempts, timeout_ms)`,
-      [
-        user.id, batchId, creditType, items.map((x) => x.id), items.map((x) => x.p.kind.name),
-        items.map((x) => JSON.stringify(x.p.input)), items.map((x) => x.p.estimate.credits), items.map((x) => x.attempts),
-        items.map((x) => x.timeoutMs),
-      ],
-    );
-    // One check of the total: InsufficientCredits (402) rolls all of the above back.
-    await ledger.holdMany(m, {
-      userId: user.id, creditType, expiresAt, description: `Hold for batch ${batchId}`,
-      holds: items.map((x) => ({ id: x.id, amount: x.p.estimate.credits, jobId: x.id })),
-    });
-    return null;
+    // The batch row first (its jobs reference it); admission refuses a paused
+    // account or a short balance, and the whole transaction rolls back.
+    await m.getRepository(BatchEntity).insert({ id: batchId, userId: user.id, creditType, creditsEstimated: String(total), jobIds: jobs.map((j) => j.id) });
+    await admission.admitAll(m, jobs);
+    return {};
   });
-  if (replayOf) return { batch: await getBatchView(ctx, user, replayOf), replayed: true };
+  if (out.prior) return { batch: await getBatchView(ctx, user, out.prior), replayed: true };
 
-  await enqueue(ctx, items.map((x) => ({ id: x.id, attempts: x.attempts })));
+  await dispatch(ctx, jobs);
   return { batch: await getBatchView(ctx, user, batchId), replayed: false };
 }
 
@@ -135,7 +112,7 @@ export async function getBatchView(ctx: AppContext, user: User, id: string): Pro
   const batch: Batch | null = await ctx.ds.getRepository(BatchEntity).findOneBy({ id });
   // Another user's batch is indistinguishable from a missing one.
   if (!batch || (batch.userId !== user.id && user.role !== "admin")) throw new NotFound("Batch");
-  const rows = await ctx.ds.getRepository(JobEntity).findBy(batch.jobIds.map((jid) => ({ id: jid })));
+  const rows = await findJobs(ctx.ds, batch.jobIds);
   const byId = new Map(rows.map((j) => [j.id, toJobView(j)]));
   const jobs = batch.jobIds.map((jid) => byId.get(jid)!).filter(Boolean);
   const counts: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };

@@ -23,28 +23,31 @@ export function cancelChannel(prefix: string): string {
 }
 
 /**
- * Events published in one turn of the event loop leave in one pipeline (one
- * write to Redis for many jobs' events, in order) rather than one command each.
+ * Publishes job events. Events published in one turn of the event loop leave
+ * in one pipeline (one write to Redis for many jobs' events, in order) rather
+ * than one command each. One per context (see AppContext.jobEvents).
  */
-export function publishJobEvent(redis: Redis, prefix: string, e: Omit<JobEvent, "at">): void {
-  let batch = outgoing.get(redis);
-  if (!batch) {
-    batch = [];
-    outgoing.set(redis, batch);
-    setImmediate(() => flushEvents(redis));
+export class JobEventPublisher {
+  private outgoing: [string, string][] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  publish(e: Omit<JobEvent, "at">): void {
+    if (this.outgoing.length === 0) setImmediate(() => this.flush());
+    this.outgoing.push([jobChannel(this.prefix, e.job_id), JSON.stringify({ ...e, at: new Date().toISOString() })]);
   }
-  batch.push([jobChannel(prefix, e.job_id), JSON.stringify({ ...e, at: new Date().toISOString() })]);
-}
 
-const outgoing = new Map<Redis, [string, string][]>();
-
-function flushEvents(redis: Redis): void {
-  const batch = outgoing.get(redis) ?? [];
-  outgoing.delete(redis);
-  if (batch.length === 0) return;
-  const p = redis.pipeline();
-  for (const [channel, message] of batch) p.publish(channel, message);
-  p.exec().catch(() => {
-    // Watchers fall back to the job row; a lost event is not a lost job.
-  });
+  private flush(): void {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    if (batch.length === 0) return;
+    const p = this.redis.pipeline();
+    for (const [channel, message] of batch) p.publish(channel, message);
+    p.exec().catch(() => {
+      // Watchers fall back to the job row; a lost event is not a lost job.
+    });
+  }
 }

@@ -25,7 +25,7 @@ interface Rule {
 
 const RULES: Rule[] = [
   {
-    // The hot ledger tables carry no foreign keys (see the Foundation migration); this is their check.
+    // The hot ledger tables carry no foreign keys (see the Baseline migration); this is their check.
     invariant: "every reference between ledger rows points at an existing row",
     sql: `SELECT 'transfer ' || t.id AS subject, 'existing debit and credit accounts' AS expected,
                  format('debit %s%s, credit %s%s', t.debit_account_id, CASE WHEN d.id IS NULL THEN ' (missing)' ELSE '' END,

@@ -3,5 +3,6 @@ export * from "./accounts";
 export * from "./balances";
 export * from "./check";
 export * from "./lots";
+export * from "./plans";
 export * from "./transfers";
 export * from "./types";

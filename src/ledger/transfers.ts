@@ -6,20 +6,14 @@
  */
 import type { EntityManager } from "typeorm";
 import type { LotCategory } from "../entities/ledger-lot";
-import { InsufficientCredits, LedgerConflict } from "../errors";
-import { preparedRows } from "../db/prepared";
+import { sql } from "../db/sql";
+import { LedgerConflict } from "../errors";
 import { userAccountId } from "./accounts";
+import { admissionOutcome, type HoldOutcome, LedgerError, type SettleResult, type SettleStatus } from "./plans";
 import { type Applied, assertCredits, DEFAULT_CREDIT_TYPE, type GrantType, LOT_PRIORITY, toInt } from "./types";
 
 /** SQLSTATE ledger_settle raises when the settlement id already names another transfer. */
 const ID_IN_USE = "HF409";
-
-export class LedgerError extends Error {
-  constructor(message: string, readonly status: string) {
-    super(message);
-    this.name = "LedgerError";
-  }
-}
 
 export interface GrantInput {
   id: string;
@@ -41,7 +35,8 @@ export async function grant(m: EntityManager, g: GrantInput): Promise<{ status: 
   assertCredits("amount", g.amount);
   const type = g.type ?? "grant";
   const accountId = await userAccountId(m, g.userId, g.creditType ?? DEFAULT_CREDIT_TYPE);
-  const rows: { status: string; lot_id: string }[] = await m.query(
+  const rows = await sql<{ status: string; lot_id: string }>(
+    m,
     `SELECT * FROM ledger_grant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
       g.id, accountId, g.amount, type, type === "adjustment" ? "adjustment" : "issuance", g.category,
@@ -55,9 +50,11 @@ export async function grant(m: EntityManager, g: GrantInput): Promise<{ status: 
   return { status: r.status, lotId: r.lot_id, accountId };
 }
 
-export interface HoldInput {
+/** A hold names the user, or the user's account for the credit type when the caller knows it (saves a lookup). */
+export type HoldInput = HoldFields & ({ userId: string; accountId?: undefined } | { accountId: string; userId?: undefined });
+
+interface HoldFields {
   id: string;
-  userId: string;
   amount: number;
   creditType?: string;
   /** When the reaper may void it if nobody resolved it. */
@@ -73,22 +70,14 @@ export interface HoldInput {
 export async function hold(m: EntityManager, h: HoldInput): Promise<{ status: Applied; accountId: string }> {
   assertCredits("amount", h.amount);
   const creditType = h.creditType ?? DEFAULT_CREDIT_TYPE;
-  const accountId = await userAccountId(m, h.userId, creditType);
-  return holdOnAccount(m, { ...h, accountId, creditType });
-}
-
-/** `hold` for a known account id (the hot path skips the account lookup). */
-export async function holdOnAccount(
-  m: EntityManager,
-  h: Omit<HoldInput, "userId"> & { accountId: string; creditType: string },
-): Promise<{ status: Applied; accountId: string }> {
-  const rows = await preparedRows<{ status: string; available: string | null }>(
+  const accountId = h.accountId ?? (await userAccountId(m, h.userId!, creditType));
+  const rows = await sql<{ status: string; available: string | null }>(
     m,
-    "holdfast_ledger_hold",
     `SELECT * FROM ledger_hold($1, $2, $3, $4, $5, $6)`,
-    [h.id, h.accountId, h.amount, h.expiresAt ?? null, h.jobId ?? null, h.description ?? null],
+    [h.id, accountId, h.amount, h.expiresAt ?? null, h.jobId ?? null, h.description ?? null],
+    "holdfast_ledger_hold",
   );
-  return { status: admission(rows[0]!, h.id, h.amount, h.creditType), accountId: h.accountId };
+  return { status: taken(admissionOutcome({ id: h.id, ...rows[0]! }, h.amount, creditType)), accountId };
 }
 
 export interface HoldManyInput {
@@ -99,18 +88,19 @@ export interface HoldManyInput {
   description?: string | null;
 }
 
-/** Several holds admitted all-or-nothing by one check of their total (batches). */
+/** Several holds admitted all-or-nothing by one check of their total. */
 export async function holdMany(m: EntityManager, h: HoldManyInput): Promise<{ status: Applied; accountId: string }> {
   for (const x of h.holds) assertCredits("amount", x.amount);
   const creditType = h.creditType ?? DEFAULT_CREDIT_TYPE;
   const accountId = await userAccountId(m, h.userId, creditType);
-  const rows: { status: string; available: string | null }[] = await m.query(
+  const rows = await sql<{ status: string; available: string | null }>(
+    m,
     `SELECT * FROM ledger_hold_many($1::uuid[], $2, $3::bigint[], $4, $5::uuid[], $6)`,
     [h.holds.map((x) => x.id), accountId, h.holds.map((x) => x.amount), h.expiresAt ?? null,
       h.holds.map((x) => x.jobId ?? null), h.description ?? null],
   );
   const total = h.holds.reduce((s, x) => s + x.amount, 0);
-  return { status: admission(rows[0]!, h.holds[0]!.id, total, creditType), accountId };
+  return { status: taken(admissionOutcome({ id: h.holds[0]!.id, ...rows[0]! }, total, creditType)), accountId };
 }
 
 export interface HoldEachInput {
@@ -119,73 +109,56 @@ export interface HoldEachInput {
   holds: { id: string; amount: number; jobId?: string | null; expiresAt?: Date | null; description?: string | null }[];
 }
 
-/** One hold's outcome in `holdEach`: taken (`created`, or `exists` for a replay) or refused on its own. */
-export type HoldEachOutcome =
-  | { id: string; status: Applied }
-  | { id: string; status: "insufficient"; error: InsufficientCredits }
-  | { id: string; status: "conflict"; error: LedgerConflict }
-  | { id: string; status: "failed"; error: LedgerError };
-
 /**
  * Many holds on one account in one call, each admitted or refused on its own
  * in the order given — exactly what the same holds sent one by one would get,
- * for one row lock and one account update.
+ * for one row lock and one account update. An unknown account raises.
  */
-export async function holdEach(m: EntityManager, h: HoldEachInput): Promise<HoldEachOutcome[]> {
+export async function holdEach(m: EntityManager, h: HoldEachInput): Promise<HoldOutcome[]> {
   for (const x of h.holds) assertCredits("amount", x.amount);
-  const rows = await preparedRows<{ id: string; status: string; available: string | null }>(
+  const rows = await sql<{ id: string; status: string; available: string | null }>(
     m,
-    "holdfast_ledger_hold_each",
     `SELECT * FROM ledger_hold_each($1::uuid[], $2, $3::bigint[], $4::timestamptz[], $5::uuid[], $6::text[])`,
     [h.holds.map((x) => x.id), h.accountId, h.holds.map((x) => x.amount), h.holds.map((x) => x.expiresAt ?? null),
       h.holds.map((x) => x.jobId ?? null), h.holds.map((x) => x.description ?? null)],
+    "holdfast_ledger_hold_each",
   );
   // PostgreSQL returns uuids in lower case, whatever case they were sent in.
   const byId = new Map(rows.map((r) => [r.id, r]));
   return h.holds.map((x) => {
-    const o = holdEachOutcome(byId.get(x.id.toLowerCase())!, x.amount, h.creditType);
+    const o = admissionOutcome(byId.get(x.id.toLowerCase())!, x.amount, h.creditType);
     if (o.status === "failed") throw o.error;
     return o;
   });
 }
 
-/** Read one row of ledger_hold_each (also when it ran inside a larger statement). */
-export function holdEachOutcome(r: { id: string; status: string; available: string | null }, amount: number, creditType: string): HoldEachOutcome {
-  switch (r.status) {
-    case "created":
-    case "exists":
-      return { id: r.id, status: r.status };
-    case "insufficient":
-      return { id: r.id, status: "insufficient", error: new InsufficientCredits(amount, toInt(r.available), creditType) };
-    case "conflict":
-      return { id: r.id, status: "conflict", error: new LedgerConflict(r.id) };
-    default:
-      // e.g. account_not_found: this hold only; the batch's other holds stand.
-      return { id: r.id, status: "failed", error: new LedgerError(`hold failed: ${r.status}`, r.status) };
-  }
+export interface HoldEachManyItem {
+  id: string;
+  accountId: string;
+  amount: number;
+  expiresAt?: Date | null;
+  jobId?: string | null;
+  description?: string | null;
 }
 
-function admission(r: { status: string; available: string | null }, id: string, amount: number, creditType: string): Applied {
-  switch (r.status) {
-    case "created":
-    case "exists":
-      return r.status;
-    case "insufficient":
-      throw new InsufficientCredits(amount, toInt(r.available), creditType);
-    case "conflict":
-      throw new LedgerConflict(id);
-    default:
-      throw new LedgerError(`hold failed: ${r.status}`, r.status);
-  }
+/**
+ * Holds on many accounts in one call, each admitted or refused on its own in
+ * the order given (ledger_hold_each_many). Rows come back as the function
+ * returns them (id, status, available); bad input raises SQLSTATE 22023.
+ */
+export async function holdEachMany(m: EntityManager, items: HoldEachManyItem[]): Promise<{ id: string; status: string; available: string | null }[]> {
+  return sql(
+    m,
+    `SELECT * FROM ledger_hold_each_many($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::uuid[], $6::text[])`,
+    [items.map((x) => x.id), items.map((x) => x.accountId), items.map((x) => x.amount), items.map((x) => x.expiresAt ?? null),
+      items.map((x) => x.jobId ?? null), items.map((x) => x.description ?? null)],
+  );
 }
 
-export type SettleStatus = "created" | "exists" | "already_posted" | "already_voided" | "already_expired";
-
-export interface SettleResult {
-  /** `created`: this call resolved the hold; `exists`: an earlier call with the same id did; `already_*`: another resolution won. */
-  status: SettleStatus;
-  posted: number;
-  released: number;
+/** The status of a hold that was taken; the refusal's error otherwise. */
+function taken(o: HoldOutcome): Applied {
+  if ("error" in o) throw o.error;
+  return o.status;
 }
 
 async function settle(
@@ -199,11 +172,11 @@ async function settle(
 ): Promise<SettleResult> {
   let rows: { status: string; posted: string; released: string }[];
   try {
-    rows = await preparedRows(
+    rows = await sql(
       m,
-      "holdfast_ledger_settle",
       `SELECT * FROM ledger_settle($1, $2, $3, $4, $5, $6)`,
       [id, pendingId, amount, releaseType, voidState, description],
+      "holdfast_ledger_settle",
     );
   } catch (err) {
     // ledger_settle raises this (undoing the whole call) when `id` already names another transfer.
@@ -276,9 +249,46 @@ export async function adjust(m: EntityManager, a: AdjustInput): Promise<{ status
   }
   const creditType = a.creditType ?? DEFAULT_CREDIT_TYPE;
   const accountId = await userAccountId(m, a.userId, creditType);
-  const rows: { status: string; available: string | null }[] = await m.query(
+  const rows = await sql<{ status: string; available: string | null }>(
+    m,
     `SELECT * FROM ledger_debit($1, $2, $3, 'adjustment', 'adjustment', $4, $5)`,
     [a.id, accountId, -a.amount, a.description, a.metadata ? JSON.stringify(a.metadata) : null],
   );
-  return { status: admission(rows[0]!, a.id, -a.amount, creditType), accountId };
+  return { status: taken(admissionOutcome({ id: a.id, ...rows[0]! }, -a.amount, creditType)), accountId };
+}
+
+export interface SettleManyItem {
+  /** The resolving transfer's id (a retry with the same id changes nothing). */
+  id: string;
+  pendingId: string;
+  /** Credits to post; the rest is released. */
+  amount: number;
+  releaseType: "release" | "refund";
+  voidState: "voided" | "expired";
+  description: string | null;
+}
+
+/**
+ * Many pending transfers, of any accounts, resolved in one call
+ * (ledger_settle_many) — each exactly as post / voidHold / expirePending
+ * resolves it alone, in the ledger's global lock order. One row per item, as
+ * the function returns it: a refusal is a row too (`not_found`,
+ * `exceeds_hold`, `conflict`); bad input raises SQLSTATE 22023.
+ */
+export async function settleMany(m: EntityManager, items: SettleManyItem[]): Promise<SettledRow[]> {
+  const rows = await sql<{ pending_id: string; status: string; posted: string; released: string }>(
+    m,
+    `SELECT * FROM ledger_settle_many($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,
+    [items.map((x) => x.id), items.map((x) => x.pendingId), items.map((x) => x.amount), items.map((x) => x.releaseType),
+      items.map((x) => x.voidState), items.map((x) => x.description)],
+  );
+  return rows.map((r) => ({ pendingId: r.pending_id, status: r.status, posted: toInt(r.posted), released: toInt(r.released) }));
+}
+
+export interface SettledRow {
+  pendingId: string;
+  /** A SettleStatus, or the refusal: `not_found`, `exceeds_hold`, `conflict`. */
+  status: string;
+  posted: number;
+  released: number;
 }

@@ -9,6 +9,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
+import { addById } from "../queues";
 import { type MailMessage, render } from "./templates";
 
 /** Attempts per message before it is marked failed (default backoff doubles from 5 s). */
@@ -61,22 +62,7 @@ export class MailBatch {
 
 /** Hand committed notifications to the mail queue (job id = notification id, so twice is a no-op). */
 export async function dispatchEmails(ctx: AppContext, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    await ctx.queues.mail.addBulk(
-      ids.map((id) => ({
-        name: "send",
-        data: { notificationId: id },
-        opts: {
-          jobId: id,
-          attempts: MAIL_ATTEMPTS,
-          backoff: { type: "exponential", delay: MAIL_BACKOFF_MS },
-          removeOnComplete: { age: 24 * 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-        },
-      })),
-    );
-  } catch (err) {
-    ctx.logger.warn({ err, count: ids.length }, "mail queue unreachable; the mail relay will dispatch these messages");
-  }
+  await addById(ctx.queues.mail, ids.map((id) => ({ id, data: { notificationId: id }, attempts: MAIL_ATTEMPTS })), {
+    name: "send", backoffMs: MAIL_BACKOFF_MS, keepCompletedSeconds: 24 * 3600, logger: ctx.logger, what: "mail",
+  });
 }

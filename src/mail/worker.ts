@@ -9,7 +9,7 @@
  */
 import { type Job as BullJob, Worker } from "bullmq";
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import { createRedis, QUEUE } from "../queues";
 import { MAIL_ATTEMPTS } from "./notifications";
 import { createMailer, type Mailer } from "./transport";
@@ -40,7 +40,7 @@ interface Row {
 }
 
 export async function sendNotification(ctx: AppContext, mailer: Mailer, id: string): Promise<"sent" | "skipped"> {
-  const rows = await sqlRows<Row>(
+  const rows = await sql<Row>(
     ctx.ds,
     `UPDATE notifications SET attempts = attempts + 1 WHERE id = $1 AND status = 'pending'
      RETURNING id, kind, to_address, subject, body_text, body_html`,

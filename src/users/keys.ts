@@ -5,7 +5,7 @@
  * stop answering for it within AUTH_CACHE_TTL_MS (src/users/key-cache.ts).
  */
 import type { AppContext } from "../context";
-import { sqlRows } from "../db/sql";
+import { sql } from "../db/sql";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
@@ -94,7 +94,7 @@ export async function createKey(ctx: AppContext, userId: string, name: string): 
  */
 export async function revokeKey(ctx: AppContext, keyId: string, ownerId: string | null): Promise<void> {
   if (!UUID_RE.test(keyId)) throw new NotFound("API key");
-  const rows = await sqlRows<{ key_hash: string; user_id: string }>(
+  const rows = await sql<{ key_hash: string; user_id: string }>(
     ctx.ds,
     `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
       WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { preparedRows } from "../db/prepared";
+import { sql } from "../db/sql";
 import { ApiKeyEntity } from "../entities/api-key";
 import { type CreditStatus, type Role, type User, UserEntity } from "../entities/user";
 import { generateApiKey, hashApiKey } from "./api-keys";
@@ -62,13 +62,13 @@ interface UserRow {
  * The user is frozen, as the cache shares it between requests.
  */
 export async function findUserByKeyHash(m: DataSource | EntityManager, keyHash: string): Promise<User | null> {
-  const rows = await preparedRows<UserRow>(
+  const rows = await sql<UserRow>(
     m,
-    "holdfast_user_by_key_hash",
     `SELECT u.id, u.email, u.name, u.role, u.credit_status, u.low_credit_threshold::text AS low_credit_threshold, u.created_at, u.updated_at
        FROM api_keys k JOIN users u ON u.id = k.user_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     [keyHash],
+    "holdfast_user_by_key_hash",
   );
   const r = rows[0];
   if (!r) return null;

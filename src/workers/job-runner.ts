@@ -1,17 +1,17 @@
 /**
  * The job worker: claim (fenced) → run the kind under a hard timeout and an
  * AbortSignal → settle or refund. Delivery is at-least-once; charging is
- * exactly-once, because every ending goes through settleJob's fenced update
- * and a settlement id derived from the job id.
+ * exactly-once, because every ending goes through the jobs store's fenced
+ * update and a settlement id derived from the job id. Orchestration only:
+ * the SQL is the store's (src/jobs/store.ts).
  */
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
-import { preparedRows } from "../db/prepared";
 import { Canceled, TimedOut, UserError } from "../jobs/errors";
-import { cancelChannel, publishJobEvent } from "../jobs/events";
+import { cancelChannel } from "../jobs/events";
 import type { JobKind } from "../jobs/kind";
-import { type FinishJob, type Settled, settleJob, settleJobs } from "../jobs/settlement";
+import { cancelRequested, type Claimed, claimJobs, endJob, endJobs, type FinishJob, requeue, type Settled, writeProgress } from "../jobs/store";
 import { Batcher } from "../lib/batcher";
 import { createRedis, type JobRunData, QUEUE } from "../queues";
 
@@ -21,17 +21,6 @@ class Shutdown extends Error {
     super("The worker is shutting down.");
     this.name = "Shutdown";
   }
-}
-
-interface Claimed {
-  id: string;
-  attempt: number;
-  max_attempts: number;
-  kind: string;
-  input: unknown;
-  user_id: string;
-  credits_estimated: string;
-  cancel_requested_at: Date | null;
 }
 
 export interface JobWorker {
@@ -57,9 +46,8 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
   subscriber.on("message", (_channel: string, jobId: string) => active.get(jobId)?.abort(new Canceled()));
   const poll = setInterval(() => {
     if (active.size === 0) return;
-    ctx.ds
-      .query(`SELECT id FROM jobs WHERE id = ANY ($1) AND cancel_requested_at IS NOT NULL`, [[...active.keys()]])
-      .then((rows: { id: string }[]) => rows.forEach((r) => active.get(r.id)?.abort(new Canceled())))
+    cancelRequested(ctx.ds, [...active.keys()])
+      .then((ids) => ids.forEach((id) => active.get(id)?.abort(new Canceled())))
       .catch(() => undefined);
   }, 1000);
 
@@ -107,11 +95,10 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
 
 /** End a job the queue gave up on, if nobody else ended it. */
 export async function refundLost(ctx: AppContext, jobId: string, message: string): Promise<boolean> {
-  const done = await settleJob(ctx.ds, {
+  const done = await endJob(ctx, {
     jobId, attempt: null, from: ["queued", "running"], status: "failed", charge: 0, releaseType: "refund",
     error: { type: "system", message },
   });
-  if (done) publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: jobId, status: "failed" });
   return done !== null;
 }
 
@@ -143,55 +130,26 @@ function jobBatches(ctx: AppContext): JobBatches {
   const claims = new Batcher<"claim", string, Claimed | null>(async (_key, jobIds) => {
     // A job id twice in one batch (a duplicate delivery) claims once; the other copy runs the batch after.
     const ids = [...new Set(jobIds)];
-    if (ids.length < jobIds.length) return Promise.all(jobIds.map((id) => claimJobs(ctx, [id]).then((r) => r.get(id) ?? null)));
-    const claimed = await claimJobs(ctx, ids);
+    if (ids.length < jobIds.length) return Promise.all(jobIds.map((id) => claimJobs(ctx.ds, [id]).then((r) => r.get(id) ?? null)));
+    const claimed = await claimJobs(ctx.ds, ids);
     return jobIds.map((id) => claimed.get(id) ?? null);
   }, { lingerMs: CLAIM_LINGER_MS });
-  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => settleJobs(ctx.ds, ["running"], items), {
+  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => endJobs(ctx, ["running"], items), {
     lingerMs: ENDING_LINGER_MS,
   });
   return { claims, endings };
-}
-
-/**
- * The fenced claim: the next attempt of each job that is not final yet.
- *
- * Committed without waiting for the disk (synchronous_commit off for this
- * statement only): a claim moves no credit, and WAL is written in order, so
- * the job's settlement — which waits for the disk as every ledger write
- * does — makes its claim durable too. Only a database crash within a moment
- * of a claim can lose one, and that is a claim that never happened: the
- * job is `queued` again, this run's settlement finds no claim of its attempt
- * and changes nothing, and the queue's retry (or the reaper) ends the job
- * exactly as after a worker crash. It spares one disk flush per claim
- * batch, which submissions wait behind.
- */
-async function claimJobs(ctx: AppContext, jobIds: string[]): Promise<Map<string, Claimed>> {
-  const rows = await preparedRows<Claimed>(
-    ctx.ds,
-    "holdfast_claim_jobs",
-    `UPDATE jobs SET status = 'running', attempt = attempt + 1, started_at = coalesce(started_at, now()),
-            enqueued_at = coalesce(enqueued_at, now()), updated_at = now()
-       FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
-      WHERE id = ANY ($1::uuid[]) AND status IN ('queued', 'running')
-      RETURNING id, attempt, max_attempts, kind, input, user_id, credits_estimated, cancel_requested_at`,
-    [jobIds],
-  );
-  return new Map(rows.map((r) => [r.id, r]));
 }
 
 async function processJob(
   ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, batches: JobBatches, opts: JobWorkerOptions,
 ): Promise<unknown> {
   const { jobId } = bull.data;
-  const prefix = ctx.config.QUEUE_PREFIX;
   const claim = await batches.claims.run("claim", jobId);
   // Already final (a duplicate delivery, a cancel, the reaper): acknowledge and skip.
   if (!claim) return { skipped: true };
 
   const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
-    const done = await batches.endings.run("end", { ...f, jobId, attempt: claim.attempt });
-    if (done) publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: done.status });
+    await batches.endings.run("end", { ...f, jobId, attempt: claim.attempt });
   };
   const systemFailure = (message: string) =>
     finish({ status: "failed", charge: 0, releaseType: "refund", error: { type: "system", message } });
@@ -210,7 +168,7 @@ async function processJob(
     await systemFailure(`This worker does not know the job kind "${claim.kind}".`);
     throw new UnrecoverableError(`unknown kind ${claim.kind}`);
   }
-  publishJobEvent(ctx.redis, prefix, { type: "status", job_id: jobId, status: "running" });
+  ctx.jobEvents.publish({ type: "status", job_id: jobId, status: "running" });
 
   const controller = new AbortController();
   active.set(jobId, controller);
@@ -249,9 +207,7 @@ async function processJob(
       throw new UnrecoverableError(message);
     }
     // Retry with backoff: the job waits as `queued` again, still holding its credits.
-    await ctx.ds.query(`UPDATE jobs SET status = 'queued', updated_at = now() WHERE id = $1 AND attempt = $2 AND status = 'running'`, [
-      jobId, claim.attempt,
-    ]);
+    await requeue(ctx.ds, jobId, claim.attempt);
     ctx.logger.warn({ jobId, attempt: claim.attempt, err: message }, "job failed on the platform side; will retry");
     throw reason instanceof Error ? reason : new Error(message);
   } finally {
@@ -282,16 +238,14 @@ function progressReporter(ctx: AppContext, jobId: string, attempt: number, inter
   const write = (p: number) => {
     written = p;
     lastWrite = Date.now();
-    pending = ctx.ds
-      .query(`UPDATE jobs SET progress = $3, updated_at = now() WHERE id = $1 AND attempt = $2 AND status = 'running'`, [jobId, attempt, p])
-      .catch(() => undefined);
+    pending = writeProgress(ctx.ds, jobId, attempt, p).catch(() => undefined);
   };
   return {
     report(percent: number) {
       const p = Math.max(0, Math.min(100, Math.round(Number.isFinite(percent) ? percent : 0)));
       if (p === last) return;
       last = p;
-      publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "progress", job_id: jobId, progress: p });
+      ctx.jobEvents.publish({ type: "progress", job_id: jobId, progress: p });
       if (Date.now() - lastWrite >= intervalMs) write(p);
     },
     async flush() {

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserEntity } from "../../src/entities/user";
-import { submitJob } from "../../src/jobs/service";
+import { JobAdmission } from "../../src/jobs/admission";
 import { ensureBootstrapAdmin } from "../../src/users/bootstrap";
 import { testKinds } from "../helpers/kinds";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
@@ -234,7 +234,7 @@ describe("pause and resume", () => {
     const [authenticated] = await p.ctx.ds.getRepository(UserEntity).findBy({ id: u.id });
     expect(authenticated!.creditStatus).toBe("active");
     await post(admin, "/admin/credits/pause", { user_id: u.id });
-    await expect(submitJob(p.ctx, authenticated!, { kind: "test", input: { cost: 2 } })).rejects.toMatchObject({ code: "account_paused", status: 403 });
+    await expect(new JobAdmission(p.ctx).submit(authenticated!, { kind: "test", input: { cost: 2 } })).rejects.toMatchObject({ code: "account_paused", status: 403 });
     expect(await ledgerState(p, u.id)).toMatchObject({ jobs: 0, pending_holds: 0, held: 0, posted: 20 });
   });
 

@@ -1,7 +1,7 @@
 /** GET /api/v1/jobs/:id/events: server-sent progress and status until the job is final. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { jobChannel } from "../../src/jobs/events";
-import { finishJob } from "../../src/jobs/settlement";
+import { settleJob } from "../../src/jobs/store";
 import { waitFor } from "../helpers/platform";
 import { type Json, type KindsPlatform, startKindsPlatform } from "./setup";
 
@@ -100,7 +100,7 @@ it("still ends when the final status change was never published (the row is poll
   const reading = collect(u.key, sub.body.id);
   await waitFor(async () => (await p.api(u.key, "GET", `/api/v1/jobs/${sub.body.id}`)).body.status === "running", { what: "running" });
   // Finish it behind everyone's back: no pub/sub event, and the worker's own finish is fenced out.
-  await finishJob(p.ctx.ds, { jobId: sub.body.id, attempt: null, from: ["running"], status: "canceled", charge: 0, releaseType: "release" });
+  await settleJob(p.ctx.ds, { jobId: sub.body.id, attempt: null, from: ["running"], status: "canceled", charge: 0, releaseType: "release" });
   const { events } = await reading;
   expect(events.at(-1)).toMatchObject({ event: "job", data: { status: "canceled" } });
   expect(Date.now() - t0).toBeLessThan(4500);

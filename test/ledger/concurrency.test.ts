@@ -62,7 +62,7 @@ describe(`${HOLDS} holds of 1 credit against a balance of ${BALANCE}, each on it
   it("behind a lock barrier: exactly 50 succeed, 150 are refused with required 1 / available 0", async () => {
     const { userId, accountId } = await funded(BALANCE);
     const results = await behindLock(db.ds, `SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE`, [accountId],
-      conns.map((c) => () => ledger.holdOnAccount(c.manager, { id: randomUUID(), accountId, amount: 1, creditType: "standard" })));
+      conns.map((c) => () => ledger.hold(c.manager, { id: randomUUID(), accountId, amount: 1, creditType: "standard" })));
     checkHoldRace(results);
     expect(await accountState(userId, accountId)).toMatchObject({ available: 0, held: BALANCE, posted: BALANCE, holdTransfers: BALANCE });
     const report = await ledger.checkLedger(m);

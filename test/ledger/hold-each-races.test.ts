@@ -27,7 +27,7 @@ afterAll(async () => {
 
 const funded = (amount: number) => fundedAccount(m, amount);
 
-const statuses = (r: PromiseSettledResult<ledger.HoldEachOutcome[] | { status: string }>) => {
+const statuses = (r: PromiseSettledResult<ledger.HoldOutcome[] | { status: string }>) => {
   if (r.status === "rejected") return `rejected ${(r.reason as { code?: string }).code ?? String(r.reason)}`;
   return Array.isArray(r.value) ? r.value.map((o) => o.status).join(",") : r.value.status;
 };
@@ -72,9 +72,9 @@ it("R2: a twin committed while we waited for the lock — the later hold should 
 it("R3: holdEach queued on the account, then `hold` with the same id — should not deadlock", async () => {
   const { accountId } = await funded(10);
   const x = { id: randomUUID(), amount: 5 };
-  const rs = await inOrder<ledger.HoldEachOutcome[] | { status: string }>(accountId, [
+  const rs = await inOrder<ledger.HoldOutcome[] | { status: string }>(accountId, [
     each(0, accountId, [x]),
-    () => ledger.holdOnAccount(conns[1]!.manager, { ...x, accountId, creditType: "standard" }),
+    () => ledger.hold(conns[1]!.manager, { ...x, accountId, creditType: "standard" }),
   ]);
   // Today one side fails with 40P01 (deadlock detected) after deadlock_timeout.
   expect(rs.map(statuses).sort()).toEqual(["created", "exists"]);

@@ -48,14 +48,14 @@ function ids(n: number): string[] {
   return Array.from({ length: n }, () => randomUUID());
 }
 
-function holdEach(accountId: string, holds: { id: string; amount: number }[], c: EntityManager = m): Promise<ledger.HoldEachOutcome[]> {
+function holdEach(accountId: string, holds: { id: string; amount: number }[], c: EntityManager = m): Promise<ledger.HoldOutcome[]> {
   return ledger.holdEach(c, { accountId, creditType: CT, holds });
 }
 
 /** An outcome as plain data: what a caller can tell apart. */
 type Summary = { status: string; required?: number; available?: number; creditType?: string };
 
-function summary(o: ledger.HoldEachOutcome): Summary {
+function summary(o: ledger.HoldOutcome): Summary {
   if (o.status === "insufficient") {
     expect(o.error).toBeInstanceOf(InsufficientCredits);
     return { status: o.status, required: o.error.required, available: o.error.available, creditType: o.error.creditType };
@@ -341,7 +341,7 @@ describe("holdEach replays and reused ids", () => {
 });
 
 describe(`${BATCHES} concurrent batches of ${PER_BATCH} holds of 1 credit against a balance of ${BALANCE}, each on its own connection`, () => {
-  function checkBatchRace(results: PromiseSettledResult<ledger.HoldEachOutcome[]>[]): void {
+  function checkBatchRace(results: PromiseSettledResult<ledger.HoldOutcome[]>[]): void {
     const batches = results.map((r) => {
       if (r.status === "rejected") throw r.reason;
       return r.value;
@@ -369,7 +369,7 @@ describe(`${BATCHES} concurrent batches of ${PER_BATCH} holds of 1 credit agains
     expect((await ledger.checkLedger(m)).problems).toEqual([]);
   }
 
-  const createdIds = (rs: PromiseSettledResult<ledger.HoldEachOutcome[]>[]) =>
+  const createdIds = (rs: PromiseSettledResult<ledger.HoldOutcome[]>[]) =>
     rs.flatMap((r) => (r.status === "fulfilled" ? r.value : [])).filter((o) => o.status === "created").map((o) => o.id);
 
   it("behind a lock barrier: exactly 50 created, 150 refused with required 1 / available 0", async () => {
@@ -398,7 +398,7 @@ describe(`${BATCHES} concurrent batches of ${PER_BATCH} holds of 1 credit agains
         const created: string[] = [];
         for (const id of ids(PER_BATCH)) {
           try {
-            await ledger.holdOnAccount(c.manager, { id, accountId, creditType: CT, amount: 1 });
+            await ledger.hold(c.manager, { id, accountId, creditType: CT, amount: 1 });
             created.push(id);
           } catch (err) {
             if (!(err instanceof InsufficientCredits)) throw err;

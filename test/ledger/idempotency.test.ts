@@ -133,7 +133,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
     const { userId, accountId } = await funded(100);
     const id = randomUUID();
     const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
-      conns.map((c) => () => ledger.holdOnAccount(c.manager, { id, accountId, amount: 30, creditType: "standard" })));
+      conns.map((c) => () => ledger.hold(c.manager, { id, accountId, amount: 30, creditType: "standard" })));
     expect(statuses(results)).toEqual(oneCreated);
     expect(await transferRows("id", id)).toEqual([{ kind: "pending", amount: 30 }]);
     expect(await ledger.balances(m, userId)).toMatchObject({ available: 70, held: 30, posted: 100 });
@@ -190,7 +190,7 @@ describe(`the same transfer ${N} times at once, on ${N} connections`, () => {
     const { userId, accountId } = await funded(100);
     const id = randomUUID();
     const results = await behindLock(db.ds, LOCK_ACCOUNT, [accountId],
-      conns.map((c, i) => () => ledger.holdOnAccount(c.manager, { id, accountId, amount: i % 2 === 0 ? 5 : 6, creditType: "standard" })));
+      conns.map((c, i) => () => ledger.hold(c.manager, { id, accountId, amount: i % 2 === 0 ? 5 : 6, creditType: "standard" })));
     const [row] = await transferRows("id", id);
     expect(row).toBeDefined();
     const winner = row!.amount;

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { settleJob, settleJobs } from "../../src/jobs/settlement";
+import { settleJob, settleJobs } from "../../src/jobs/store";
 import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";

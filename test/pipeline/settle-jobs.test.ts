@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobStatus } from "../../src/entities/job";
-import { type FinishJob, settleJob, settleJobs } from "../../src/jobs/settlement";
+import { type FinishJob, settleJob, settleJobs } from "../../src/jobs/store";
 import { derivedId } from "../../src/lib/ids";
 import * as ledger from "../../src/ledger";
 import { createUser } from "../../src/users/users";

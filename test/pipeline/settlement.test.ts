@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as ledger from "../../src/ledger";
-import { settleJob } from "../../src/jobs/settlement";
+import { settleJob } from "../../src/jobs/store";
 import { createUser } from "../../src/users/users";
 import { createTestDb, type TestDb } from "../helpers/db";
 

@@ -4,15 +4,16 @@ import * as batches from "../../jobs/batches";
 import { currentUser } from "../auth";
 import { requestIdempotency } from "../idempotency";
 import { creditRateLimit } from "../rate-limit";
+import type { ApiServices } from "../services";
 import { parse } from "../validate";
 
 /** POST /batches (all or nothing: one hold check for the total) and GET /batches/:id. */
-export function batchesRouter(ctx: AppContext): Router {
+export function batchesRouter(ctx: AppContext, { admission }: ApiServices): Router {
   const r = Router();
 
   r.post("/batches", creditRateLimit(ctx), async (req, res) => {
     const body = parse(batches.batchBody, req.body);
-    const out = await batches.createBatch(ctx, currentUser(req), body, requestIdempotency(req));
+    const out = await batches.createBatch(ctx, admission, currentUser(req), body, requestIdempotency(req));
     if (out.replayed) res.set("Idempotent-Replayed", "true");
     res.status(202).json(out.batch);
   });

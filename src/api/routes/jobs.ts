@@ -5,21 +5,23 @@
 import { Router } from "express";
 import type { AppContext } from "../../context";
 import { AppError } from "../../errors";
+import { estimate } from "../../jobs/quote";
 import * as jobs from "../../jobs/service";
 import { currentUser } from "../auth";
 import { requestIdempotency } from "../idempotency";
 import { apiMetrics } from "../metrics";
 import { creditRateLimit } from "../rate-limit";
 import { estimateBody, listJobsQuery, submitBody } from "../schemas";
+import type { ApiServices } from "../services";
 import { parse } from "../validate";
 
-export function jobsRouter(ctx: AppContext): Router {
+export function jobsRouter(ctx: AppContext, { admission }: ApiServices): Router {
   const r = Router();
   const limited = creditRateLimit(ctx);
 
   r.post("/estimates", limited, async (req, res) => {
     const body = parse(estimateBody, req.body);
-    res.json(await jobs.estimate(ctx, currentUser(req), body.kind, body.input));
+    res.json(await estimate(ctx, currentUser(req), body.kind, body.input));
   });
 
   r.post("/jobs", limited, async (req, res) => {
@@ -28,7 +30,7 @@ export function jobsRouter(ctx: AppContext): Router {
     if (body.credit_amount !== undefined && user.role !== "admin") {
       throw new AppError("forbidden", "Only admins may set credit_amount.");
     }
-    const out = await jobs.submitJob(ctx, user, body, requestIdempotency(req));
+    const out = await admission.submit(user, body, requestIdempotency(req));
     if (out.replayed) res.set("Idempotent-Replayed", "true");
     else apiMetrics(req)?.jobsSubmitted.inc({ kind: out.job.kind });
     res.status(202).json(out.job);

@@ -13,8 +13,7 @@ import { cursorTs } from "../../lib/pagination";
 import { derivedId } from "../../lib/ids";
 import * as ledger from "../../ledger";
 import type { ScheduledTask } from "../../lib/scheduled-task";
-import { publishJobEvent } from "../events";
-import { settleJob } from "../settlement";
+import { correctCredits, endJob, lockJob } from "../store";
 import { queueStates } from "./queue-state";
 
 export interface ReaperOptions {
@@ -84,11 +83,10 @@ export async function reapHolds(ctx: AppContext, now: Date, opts: ReaperOptions 
 }
 
 async function expireJob(ctx: AppContext, jobId: string, status: "queued" | "running", attempt: number): Promise<boolean> {
-  const done = await settleJob(ctx.ds, {
+  const done = await endJob(ctx, {
     jobId, attempt, from: [status], status: "failed", charge: 0, releaseType: "refund", expire: true,
     error: { type: "system", message: "The job was lost by the platform and its hold expired; the credits were refunded." },
   });
-  if (done) publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: jobId, status: "failed" });
   return done !== null;
 }
 
@@ -102,12 +100,12 @@ async function expireOrphan(ctx: AppContext, transferId: string): Promise<boolea
 
 async function expireFinalJobHold(ctx: AppContext, jobId: string, transferId: string): Promise<boolean> {
   return ctx.ds.transaction(async (m) => {
-    await m.query(`SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
+    await lockJob(m, jobId);
     // Same id settleJob would use: whichever resolution comes first wins, once.
     const r = await ledger.expirePending(m, {
       id: derivedId(jobId, "settle"), pendingId: transferId, releaseType: "refund", description: "Hold expired",
     });
-    await m.query(`UPDATE jobs SET credits_charged = $2, credits_refunded = $3 WHERE id = $1`, [jobId, r.posted, r.released]);
+    await correctCredits(m, jobId, r.posted, r.released);
     return r.status === "created";
   });
 }

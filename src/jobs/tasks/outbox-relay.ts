@@ -7,7 +7,7 @@
  */
 import type { AppContext } from "../../context";
 import type { ScheduledTask } from "../../lib/scheduled-task";
-import { enqueue } from "../service";
+import { dispatch } from "../dispatch";
 import { queueStates } from "./queue-state";
 
 export interface RelayOptions {
@@ -31,7 +31,7 @@ export async function relayOutbox(ctx: AppContext, now: Date, opts: RelayOptions
   // the count honest. Entries BullMQ has finished are the reconciliation's.
   const states = await queueStates(ctx, rows.map((r) => r.id));
   const lost = rows.filter((r) => states.get(r.id) === "missing");
-  if (lost.length > 0) await enqueue(ctx, lost.map((r) => ({ id: r.id, attempts: r.max_attempts })));
+  if (lost.length > 0) await dispatch(ctx, lost.map((r) => ({ id: r.id, attempts: r.max_attempts })));
   return { relayed: lost.length, waiting: rows.filter((r) => states.get(r.id) === "live").length };
 }
 

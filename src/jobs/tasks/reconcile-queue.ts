@@ -12,9 +12,8 @@
 import type { AppContext } from "../../context";
 import { cursorTs } from "../../lib/pagination";
 import type { ScheduledTask } from "../../lib/scheduled-task";
-import { publishJobEvent } from "../events";
-import { enqueue } from "../service";
-import { settleJob } from "../settlement";
+import { dispatch } from "../dispatch";
+import { endJob } from "../store";
 import { clearFinished, queueStates } from "./queue-state";
 
 export interface ReconcileOptions {
@@ -87,7 +86,7 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
           WHERE j.id = x.id AND j.attempt = x.attempt AND j.status = 'running'`,
         [redispatch.map((r) => r.id), redispatch.map((r) => r.attempt)],
       );
-      await enqueue(ctx, redispatch.map((r) => ({ id: r.id, attempts: r.max_attempts })));
+      await dispatch(ctx, redispatch.map((r) => ({ id: r.id, attempts: r.max_attempts })));
       summary.redispatched += redispatch.length;
     }
     if (rows.length < page) break;
@@ -96,11 +95,10 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
 }
 
 async function refund(ctx: AppContext, r: LiveRow): Promise<boolean> {
-  const done = await settleJob(ctx.ds, {
+  const done = await endJob(ctx, {
     jobId: r.id, attempt: r.attempt, from: [r.status], status: "failed", charge: 0, releaseType: "refund",
     error: { type: "system", message: `The queue lost this job after ${r.attempt} attempt(s); the hold was refunded.` },
   });
-  if (done) publishJobEvent(ctx.redis, ctx.config.QUEUE_PREFIX, { type: "status", job_id: r.id, status: "failed" });
   return done !== null;
 }
 

@@ -1,0 +1,19 @@
+/**
+ * What one API app holds besides the context: state that lives as long as the
+ * app (one per process), handed to the routers that need it.
+ */
+import type { Router } from "express";
+import type { AppContext } from "../context";
+import { JobAdmission } from "../jobs/admission";
+
+export interface ApiServices {
+  /** Job submission: the group commit of unkeyed submissions and the account-id cache. */
+  admission: JobAdmission;
+}
+
+export function createApiServices(ctx: AppContext): ApiServices {
+  return { admission: new JobAdmission(ctx) };
+}
+
+/** A router of one area, mounted under /api/v1. */
+export type RouterFactory = (ctx: AppContext, services: ApiServices) => Router;

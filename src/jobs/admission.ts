@@ -1,0 +1,179 @@
+/**
+ * Admission: quote → hold + job row → dispatch. ONE path for every way a job
+ * is submitted — unkeyed, with an Idempotency-Key, or in a batch — which
+ * differ only in what wraps it:
+ *
+ *   unkeyed   group commit: submissions that arrive while an earlier
+ *             statement is in flight go together as the next one (all users
+ *             mixed), each admitted or refused on its own, exactly as one by
+ *             one — one round trip, one commit and one row lock per account
+ *             for the lot (see GroupCommit in src/lib/batcher.ts);
+ *   keyed     a transaction that claims the key, then the same statement
+ *             for the one job (a replay returns the first job);
+ *   batch     a transaction that claims the key (if any) and writes the
+ *             batch row, then the same statement with all-or-nothing
+ *             admission: one check of the total.
+ *
+ * The statement (insertJobs in src/jobs/store.ts) writes the holds and the
+ * job rows together, only while the account is active in the database; its
+ * rows are read here into one outcome per job (`admitted`), so a paused
+ * account, a short balance or a refused id is one error, built once.
+ *
+ * Dispatch after commit: the job is in PostgreSQL, so a Redis that cannot
+ * take it now only delays it (the outbox relay re-adds `queued` jobs that
+ * never reached Redis); the answer does not wait for Redis to come back.
+ */
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { AppContext } from "../context";
+import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
+import type { Job } from "../entities/job";
+import type { User } from "../entities/user";
+import { AppError } from "../errors";
+import { Batcher } from "../lib/batcher";
+import { AccountIds } from "../ledger/accounts";
+import { type Admission, admissionOutcome } from "../ledger/plans";
+import { accountPaused, assertActive } from "../users/status";
+import { dispatch } from "./dispatch";
+import { holdExpiry } from "./hold-expiry";
+import { type Quote, quote } from "./quote";
+import { findJob, insertJobs, type NewJob } from "./store";
+import { type JobView, toJobView } from "./view";
+
+export interface SubmitRequest {
+  kind: string;
+  input: unknown;
+  max_credits?: number;
+  /** Admin-only price override (the route checks the role). */
+  credit_amount?: number;
+}
+
+export interface Submitted {
+  job: JobView;
+  /** True when an Idempotency-Key replay returned an earlier job. */
+  replayed: boolean;
+}
+
+/** A job admitted by a group commit: its row's created_at, and when it was handed to the queue. */
+interface Admitted {
+  createdAt: Date;
+  /** Settles when the statement's jobs were handed to BullMQ (never rejects: a failure is logged and left to the relay). */
+  dispatched: Promise<void>;
+}
+
+/**
+ * One per API (see createApp): it owns the group commit of unkeyed
+ * submissions and a cache of users' account ids.
+ */
+export class JobAdmission {
+  private readonly groupCommit: Batcher<"submit", NewJob, Admitted>;
+  private readonly accountIds = new AccountIds();
+
+  constructor(private readonly ctx: AppContext) {
+    this.groupCommit = new Batcher((_key, jobs) => this.admitTogether(jobs));
+  }
+
+  /** Quote, hold and queue one job; an Idempotency-Key makes it replay-safe, also for concurrent duplicates. */
+  async submit(user: User, req: SubmitRequest, idem?: Idempotency): Promise<Submitted> {
+    assertActive(user);
+    const q = await quote(this.ctx, user.id, req.kind, req.input);
+    const credits = req.credit_amount ?? q.estimate.credits;
+    if (req.max_credits !== undefined && credits > req.max_credits) {
+      throw new AppError("insufficient_credits", `This job is estimated at ${credits} credits, above max_credits ${req.max_credits}.`, {
+        required: credits, available: req.max_credits, credit_type: q.creditType, max_credits: req.max_credits, reason: "max_credits",
+      });
+    }
+    const job = await this.newJob(user, q, credits, null, `Hold for ${req.kind} job`);
+
+    let createdAt: Date;
+    if (!idem) {
+      const admitted = await this.groupCommit.run("submit", job);
+      // Answer once the job is in the queue (or the relay will put it there); the next statement need not wait for that.
+      await admitted.dispatched;
+      createdAt = admitted.createdAt;
+    } else {
+      const out = await this.ctx.ds.transaction(async (m): Promise<{ prior: string } | { createdAt: Date }> => {
+        const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, job.id);
+        if (prior) return { prior };
+        return { createdAt: orThrow(admitted(await insertJobs(m, [job], "each"), [job], "each")[0]!) };
+      });
+      if ("prior" in out) return { job: toJobView((await findJob(this.ctx.ds, out.prior))!), replayed: true };
+      createdAt = out.createdAt;
+      await dispatch(this.ctx, [job]);
+    }
+    return { job: toJobView(queuedJob(job, createdAt)), replayed: false };
+  }
+
+  /** The jobs of a batch, quoted, ready for admitAll. */
+  prepare(user: User, quotes: Quote[], batchId: string): Promise<NewJob[]> {
+    return Promise.all(quotes.map((q) => this.newJob(user, q, q.estimate.credits, batchId, `Hold for batch ${batchId}`)));
+  }
+
+  /**
+   * All or nothing: the jobs (of one user and credit type) admitted by one
+   * check of their total, in the caller's transaction; refused → the error
+   * is thrown (InsufficientCredits for the total, or account_paused) and the
+   * caller's transaction rolls back. Dispatch them after commit.
+   */
+  async admitAll(m: EntityManager, jobs: NewJob[]): Promise<void> {
+    admitted(await insertJobs(m, jobs, "all"), jobs, "all").forEach(orThrow);
+  }
+
+  private async newJob(user: User, q: Quote, credits: number, batchId: string | null, description: string): Promise<NewJob> {
+    const attempts = q.kind.maxAttempts ?? this.ctx.config.JOB_ATTEMPTS;
+    return {
+      id: randomUUID(), userId: user.id, accountId: await this.accountIds.get(this.ctx.ds.manager, user.id, q.creditType), kind: q.kind.name,
+      input: q.input, creditType: q.creditType, credits, attempts, timeoutMs: q.kind.timeoutMs(q.input),
+      expiresAt: holdExpiry(this.ctx, q.kind, q.input, attempts), batchId, description,
+    };
+  }
+
+  /** The group commit's statement: autocommitted, each job admitted or refused on its own; then one queue call for the lot. */
+  private async admitTogether(jobs: NewJob[]): Promise<(Admitted | Error)[]> {
+    let rows;
+    try {
+      rows = await insertJobs(this.ctx.ds, jobs, "each");
+    } catch (err) {
+      // Nothing of the statement was written. Whatever one item did wrong must fail only that item: each goes alone.
+      if (jobs.length === 1) throw err;
+      return Promise.all(jobs.map((j) => this.admitTogether([j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+    }
+    const outcomes = admitted(rows, jobs, "each");
+    const dispatched = dispatch(this.ctx, jobs.filter((_, i) => outcomes[i] instanceof Date));
+    return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched } : o));
+  }
+}
+
+/**
+ * Each job's outcome from the rows of insertJobs: its row's created_at, or
+ * the error to answer — the one place these errors are built.
+ */
+function admitted(rows: { id: string; status: string | null; available: string | null; created_at: Date | null }[], jobs: NewJob[], mode: Admission): (Date | Error)[] {
+  // PostgreSQL returns uuids in lower case.
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const total = jobs.reduce((s, j) => s + j.credits, 0);
+  return jobs.map((x): Date | Error => {
+    const r = byId.get(x.id.toLowerCase());
+    // No hold at all: the account is not active (paused, or its user gone); nothing was held.
+    if (!r?.status) return accountPaused();
+    const o = admissionOutcome({ id: r.id, status: r.status, available: r.available }, mode === "all" ? total : x.credits, x.creditType);
+    if ("error" in o) return o.error;
+    if (o.status === "created" && r.created_at) return r.created_at;
+    return new Error(`job ${x.id}: hold ${o.status} without a job row`);
+  });
+}
+
+function orThrow(o: Date | Error): Date {
+  if (o instanceof Error) throw o;
+  return o;
+}
+
+/** The job as its row reads right after admission (what an unkeyed submit answers without reading it back). */
+function queuedJob(j: NewJob, createdAt: Date): Job {
+  return {
+    id: j.id, userId: j.userId, batchId: j.batchId, kind: j.kind, status: "queued", progress: 0, input: j.input,
+    creditType: j.creditType, creditsEstimated: String(j.credits), holdTransferId: j.id, creditsCharged: "0", creditsRefunded: "0",
+    result: null, errorType: null, errorMessage: null, attempt: 0, maxAttempts: j.attempts, timeoutMs: j.timeoutMs,
+    enqueuedAt: null, cancelRequestedAt: null, createdAt, startedAt: null, finishedAt: null, updatedAt: createdAt,
+  };
+}
