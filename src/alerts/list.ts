@@ -1,4 +1,5 @@
 /** GET /admin/alerts: newest first, optionally one type, paginated like every list. */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import type { AlertType, AlertView } from "./raise";
@@ -22,7 +23,7 @@ export async function listAlerts(ctx: AppContext, q: { limit: number; cursor?: s
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  const rows: AlertRow[] = await ctx.ds.query(
+  const rows = await sql<AlertRow>(ctx.ds, 
     `SELECT id, type, user_id, details, created_at, ${cursorTs("created_at")} AS cursor_ts FROM alerts WHERE ${where}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
     params,

@@ -9,6 +9,7 @@
  * `holdfast_alerts_total{type}` is read from this table at scrape time, so it
  * counts alerts raised by every process, scheduler included.
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { dispatchEmails, queueEmail } from "../mail/notifications";
 
@@ -47,7 +48,7 @@ export async function raiseAlert(ctx: AppContext, a: NewAlert): Promise<AlertVie
   const dedupeKey = `${a.type}:${a.subject}:${windowBucket(a.now, windowMs)}`;
   const details = { ...a.details, summary: a.summary };
   const out = await ctx.ds.transaction(async (m) => {
-    const rows: { id: string; created_at: Date }[] = await m.query(
+    const rows = await sql<{ id: string; created_at: Date }>(m, 
       `INSERT INTO alerts (type, user_id, dedupe_key, details, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, created_at`,
       [a.type, a.userId, dedupeKey, JSON.stringify(details), a.now],

@@ -8,6 +8,7 @@
  * (deduped per key per ALERT_WINDOW_MINUTES like every alert). Requests that
  * are not 402 cost nothing.
  */
+import { sql } from "../db/sql";
 import type { ErrorRequestHandler } from "express";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
@@ -38,7 +39,7 @@ export async function record402(ctx: AppContext, keyHash: string, userId: string
   const res = await ctx.redis.multi().incr(key).pexpire(key, windowMs * 2).exec();
   const count = Number(res?.[0]?.[1] ?? 0);
   if (count !== c.ALERT_402_THRESHOLD) return count;
-  const keys: { id: string; prefix: string }[] = await ctx.ds.query(`SELECT id, prefix FROM api_keys WHERE key_hash = $1`, [keyHash]);
+  const keys = await sql<{ id: string; prefix: string }>(ctx.ds, `SELECT id, prefix FROM api_keys WHERE key_hash = $1`, [keyHash]);
   const apiKey = keys[0];
   await raiseAlert(ctx, {
     type: "repeated_402", subject: apiKey?.id ?? keyHash, userId, now,

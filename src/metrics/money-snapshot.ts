@@ -15,6 +15,7 @@
  * - Pending holds come from the partial index of pending holds; alerts,
  *   disputes and queue counts are small.
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import { lastLedgerCheck, type LedgerCheckResult } from "../alerts/ledger-check-task";
 
@@ -75,7 +76,7 @@ export class MoneySnapshotLoader {
       timeout(this.creditTotals(), "credit totals"),
       timeout(this.pendingHolds(), "pending holds"),
       timeout(this.disputes(), "disputes"),
-      timeout(this.ctx.ds.query(`SELECT type, count(*)::int AS count FROM alerts GROUP BY type`) as Promise<{ type: string; count: number }[]>, "alerts"),
+      timeout(sql<{ type: string; count: number }>(this.ctx.ds, `SELECT type, count(*)::int AS count FROM alerts GROUP BY type`), "alerts"),
       this.redisReady() ? timeout(lastLedgerCheck(this.ctx), "ledger check").catch(() => null) : Promise.resolve(null),
       this.queueCounts(),
     ]);
@@ -83,7 +84,7 @@ export class MoneySnapshotLoader {
   }
 
   private async creditTotals(): Promise<CreditTotal[]> {
-    const [{ cut }] = (await this.ctx.ds.query(`SELECT now() - make_interval(secs => $1) AS cut`, [TOTALS_LAG_MS / 1000])) as [{ cut: Date }];
+    const [{ cut }] = await sql<{ cut: Date }>(this.ctx.ds, `SELECT now() - make_interval(secs => $1) AS cut`, [TOTALS_LAG_MS / 1000]);
     if (this.watermark === null || cut.getTime() - this.watermark.getTime() >= 60_000) {
       const rows = await this.sumRange(this.watermark, cut);
       for (const r of rows) add(this.base, r);
@@ -97,7 +98,7 @@ export class MoneySnapshotLoader {
 
   /** Sums of transfers with from ≤ created_at < to (either end open when null). */
   private async sumRange(from: Date | null, to: Date | null): Promise<CreditTotal[]> {
-    const rows: { type: string; kind: string; credit_type: string; credits: string }[] = await this.ctx.ds.query(
+    const rows = await sql<{ type: string; kind: string; credit_type: string; credits: string }>(this.ctx.ds, 
       `SELECT t.type, coalesce(j.kind, 'none') AS kind, t.credit_type, sum(t.amount)::text AS credits
          FROM ledger_transfers t LEFT JOIN jobs j ON j.id = t.job_id
         WHERE ($1::timestamptz IS NULL OR t.created_at >= $1) AND ($2::timestamptz IS NULL OR t.created_at < $2)
@@ -108,7 +109,7 @@ export class MoneySnapshotLoader {
   }
 
   private async pendingHolds(): Promise<Pick<MoneySnapshot, "pending" | "oldestPendingSeconds">> {
-    const rows: { credit_type: string; holds: number; credits: string; oldest: number | null }[] = await this.ctx.ds.query(
+    const rows = await sql<{ credit_type: string; holds: number; credits: string; oldest: number | null }>(this.ctx.ds, 
       `SELECT t.credit_type, count(*)::int AS holds, sum(p.amount)::text AS credits,
               extract(epoch FROM now() - min(t.created_at))::float8 AS oldest
          FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.transfer_id
@@ -123,9 +124,9 @@ export class MoneySnapshotLoader {
 
   /** Disputes by status, when this deployment has the disputes table (added by the disputes feature). */
   private async disputes(): Promise<MoneySnapshot["disputes"]> {
-    const [{ exists }] = (await this.ctx.ds.query(`SELECT to_regclass('disputes') IS NOT NULL AS exists`)) as [{ exists: boolean }];
+    const [{ exists }] = await sql<{ exists: boolean }>(this.ctx.ds, `SELECT to_regclass('disputes') IS NOT NULL AS exists`);
     if (!exists) return null;
-    return this.ctx.ds.query(`SELECT status, count(*)::int AS count FROM disputes GROUP BY status`);
+    return sql<{ status: string; count: number }>(this.ctx.ds, `SELECT status, count(*)::int AS count FROM disputes GROUP BY status`);
   }
 
   private redisReady(): boolean {

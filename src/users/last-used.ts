@@ -7,6 +7,7 @@
  * minute instead of one per request.
  */
 import type { DataSource } from "typeorm";
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 
 /** How stale last_used_at may be, in ms (default 60000). */
@@ -30,13 +31,12 @@ export class LastUsedRecorder {
     if (this.written.size >= MAX_TRACKED) this.written.clear();
     this.written.set(keyHash, nowMs);
     // The condition keeps several API processes from each rewriting the same minute.
-    this.ctx.ds
-      .query(
-        `UPDATE api_keys SET last_used_at = now()
+    sql(
+      this.ctx.ds,
+      `UPDATE api_keys SET last_used_at = now()
           WHERE key_hash = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))`,
-        [keyHash, this.resolutionMs / 1000],
-      )
-      .catch((err: unknown) => this.ctx.logger.debug({ err }, "could not record an API key's last use"));
+      [keyHash, this.resolutionMs / 1000],
+    ).catch((err: unknown) => this.ctx.logger.debug({ err }, "could not record an API key's last use"));
   }
 }
 

@@ -3,6 +3,7 @@
  * authenticated request (at most AUTH_CACHE_TTL_MS old for active users; a
  * paused user is always read fresh), the plan from their live subscription.
  */
+import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 import type { CreditStatus, Role, User } from "../entities/user";
 import { liveSubscription } from "../billing/subscriptions";
@@ -34,7 +35,7 @@ export async function profile(ctx: AppContext, user: User): Promise<ProfileView>
   const s = await liveSubscription(ctx.ds.manager, user.id);
   let plan: PlanView | null = null;
   if (s) {
-    const pkgs: { code: string; name: string }[] = await ctx.ds.query(`SELECT code, name FROM packages WHERE id = $1`, [s.package_id]);
+    const pkgs = await sql<{ code: string; name: string }>(ctx.ds, `SELECT code, name FROM packages WHERE id = $1`, [s.package_id]);
     plan = {
       package_id: s.package_id, code: pkgs[0]?.code ?? "unknown", name: pkgs[0]?.name ?? "Unknown plan", status: s.status, source: s.source,
       current_period_end: s.current_period_end.toISOString(), cancel_at_period_end: s.cancel_at_period_end,
