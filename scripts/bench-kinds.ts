@@ -37,6 +37,7 @@ import { createDataSource } from "../src/db/data-source";
 import * as ledger from "../src/ledger";
 import { createRedis } from "../src/queues";
 import { createUser } from "../src/users/users";
+import { servicesUp } from "./services-up";
 
 const COMPILED = __filename.endsWith(".js");
 /** The repo (run with tsx) or dist/ (compiled): where src/processes lives. */
@@ -322,6 +323,7 @@ function arg(name: string, def: number): number {
 // Run alone (not when scripts/bench.ts or a test imports the helpers).
 if (process.argv[1] && path.resolve(process.argv[1]).replace(/\.[jt]s$/, "") === __filename.replace(/\.[jt]s$/, "")) {
   const json = process.argv.includes("--json");
+  servicesUp();
   runKindBenchmarks({ json, scriptJobs: arg("script-jobs", 200), fileMb: arg("file-mb", 200) }).then(
     (r) => {
       if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -16,7 +16,9 @@
  *
  * It never touches the dev database: it (re)creates its own scratch
  * databases `holdfast_bench` and `holdfast_pgbench` on the server of
- * DATABASE_URL and drops them at the end. --seconds is the whole run
+ * DATABASE_URL and drops them at the end. Like `npm start`, it first runs
+ * `scripts/services.sh up` (DATABASE_URL when it answers, else the project's
+ * own server) and uses the URL that prints. --seconds is the whole run
  * (default 60): a fifth per measurement, after a short warm-up.
  * --json prints exactly one JSON line on stdout; everything else goes to stderr.
  */
@@ -28,6 +30,7 @@ import path from "node:path";
 import { Client } from "pg";
 import type { DataSource, QueryRunner } from "typeorm";
 import { connectAndMigrate } from "../src/db/data-source";
+import { servicesUp } from "./services-up";
 import { checkLedger, grant, hold, post } from "../src/ledger";
 import { createUser } from "../src/users/users";
 
@@ -189,7 +192,8 @@ interface Result {
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
-  const baseUrl = process.env.DATABASE_URL ?? "postgres://holdfast:holdfast@127.0.0.1:54329/holdfast";
+  // Like npm start / npm test: bring up PostgreSQL (and Redis) and use the URL services.sh printed.
+  const baseUrl = servicesUp().databaseUrl;
   const per = Math.max(2, Math.round(opts.seconds / 5));
   const warmup = Math.max(1, Math.round(per / 6));
   const benchUrl = withDatabase(baseUrl, BENCH_DB);

@@ -29,8 +29,8 @@ if (role !== "api" && role !== "worker") {
 // Loaded on demand: a worker process should not carry the API's modules (its memory is measured).
 const starter: RoleStarter =
   role === "api"
-    ? (require("../src/processes/roles/api") as typeof import("../src/processes/roles/api")).apiRole
-    : (require("../src/processes/roles/worker") as typeof import("../src/processes/roles/worker")).workerRole;
+    ? (require("../src/processes/roles/api-role") as typeof import("../src/processes/roles/api-role")).apiRole
+    : (require("../src/processes/roles/worker-role") as typeof import("../src/processes/roles/worker-role")).workerRole;
 runProcess(`bench-${role}`, [starter], {
   kinds: (config) => builtinKinds(config).register(benchNoopKind),
 });

@@ -21,7 +21,8 @@
  *                           ourselves (throughput moves with the machine's load).
  *
  * A scratch database (holdfast_bench_e2e, created fresh), its own queue
- * prefix, and the ledger's invariants checked at the end.
+ * prefix, and the ledger's invariants checked at the end. Like `npm start`,
+ * it first runs `scripts/services.sh up` and uses the URLs that prints.
  *
  *   npm run bench                       a table
  *   npm run bench --silent -- --json    exactly one JSON line on stdout
@@ -50,6 +51,7 @@ import {
   cpuMeter, dropDatabase, freePort, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
   startRole, submitter,
 } from "./bench-lib";
+import { servicesUp } from "./services-up";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -216,6 +218,7 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
 }
 
 async function main(): Promise<void> {
+  servicesUp(); // like npm start / npm test: services up, their URLs in the environment before loadConfig
   const config = loadConfig();
   const prefix = `hfbench_${randomBytes(4).toString("hex")}`;
   // Everything here shares the machine's cores: a busy machine shows in every throughput figure.

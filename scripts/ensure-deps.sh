@@ -6,7 +6,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 marker=node_modules/.package-lock.json
 if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   echo "[deps] installing dependencies (npm ci)…" >&2
-  # npm ci rejects a lock that lists other platforms' optional packages this
-  # registry does not serve; npm install from the same lock is the fallback.
-  npm ci --no-audit --no-fund >&2 || npm install --no-audit --no-fund >&2
+  npm ci --no-audit --no-fund >&2
 fi

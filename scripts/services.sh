@@ -6,6 +6,8 @@
 #   up      Use DATABASE_URL / REDIS_URL from the environment if they answer;
 #           otherwise start project-local servers (PostgreSQL on 127.0.0.1:54329,
 #           Redis on 127.0.0.1:63799, data under <repo>/.data). Idempotent.
+#           HOLDFAST_PG_PORT / HOLDFAST_REDIS_PORT choose other ports, so two
+#           checkouts (each with its own .data) can run side by side.
 #           Prints DATABASE_URL=... and REDIS_URL=... on stdout; everything
 #           else goes to stderr.
 #   down    Stop only the servers this script started (recorded in .data/started).
@@ -20,7 +22,15 @@ STARTED_FILE="$DATA_DIR/started"
 PGDATA_RECORD="$DATA_DIR/pgdata"
 LOCK_FILE="$DATA_DIR/.lock"
 
-PG_PORT=54329
+# Ports of the project-local servers; override to run two checkouts at once.
+PG_PORT="${HOLDFAST_PG_PORT:-54329}"
+REDIS_PORT="${HOLDFAST_REDIS_PORT:-63799}"
+for port_var in PG_PORT REDIS_PORT; do
+  if ! [[ "${!port_var}" =~ ^[0-9]+$ ]] || (( 10#${!port_var} < 1 || 10#${!port_var} > 65535 )); then
+    printf '[services] ERROR: HOLDFAST_%s must be a TCP port (1-65535), got "%s"\n' "$port_var" "${!port_var}" >&2
+    exit 2
+  fi
+done
 PG_HOST=127.0.0.1
 PG_DB=holdfast
 PG_ROLE=holdfast
@@ -28,10 +38,10 @@ PG_PASSWORD=holdfast
 PG_SUPERUSER=postgres
 LOCAL_DATABASE_URL="postgres://$PG_ROLE:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB"
 
-REDIS_PORT=63799
 REDIS_HOST=127.0.0.1
 REDIS_DIR="$DATA_DIR/redis"
 REDIS_PIDFILE="$REDIS_DIR/redis.pid"
+REDIS_PORTFILE="$REDIS_DIR/port" # the port our server was started on (down must not follow a changed HOLDFAST_REDIS_PORT)
 REDIS_LOGFILE="$REDIS_DIR/redis.log"
 LOCAL_REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT"
 
@@ -264,6 +274,13 @@ pg_up() {
   resolve_pgdata
 
   if our_pg_running; then
+    # postmaster.pid's 4th line is the port the running cluster listens on.
+    local running_port
+    running_port="$(sed -n 4p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true)"
+    if [[ -n "$running_port" && "$running_port" != "$PG_PORT" ]]; then
+      die "this checkout's PostgreSQL already runs on port $running_port, not $PG_PORT (HOLDFAST_PG_PORT).
+  Stop it first (bash scripts/services.sh down with the old port) or use the old port."
+    fi
     log "postgres: already up (data $PGDATA_DIR, port $PG_PORT)"
     record_started postgres
     ensure_role_and_db
@@ -403,6 +420,12 @@ redis_up() {
   ensure_redis_server
   ensure_redis_cli
 
+  local started_port=""
+  [[ -f "$REDIS_PORTFILE" ]] && started_port="$(tr -dc '0-9' <"$REDIS_PORTFILE")"
+  if redis_pid >/dev/null && [[ -n "$started_port" && "$started_port" != "$REDIS_PORT" ]]; then
+    die "this checkout's Redis already runs on port $started_port, not $REDIS_PORT (HOLDFAST_REDIS_PORT).
+  Stop it first (bash scripts/services.sh down) or use the old port."
+  fi
   if our_redis_running; then
     log "redis: already up (port $REDIS_PORT, data $REDIS_DIR)"
     record_started redis
@@ -417,6 +440,7 @@ redis_up() {
 
   mkdir -p "$REDIS_DIR"
   rm -f "$REDIS_PIDFILE"
+  echo "$REDIS_PORT" >"$REDIS_PORTFILE"
   log "redis: starting on $REDIS_HOST:$REDIS_PORT (data $REDIS_DIR, log $REDIS_LOGFILE)"
   redis-server \
     --port "$REDIS_PORT" --bind "$REDIS_HOST" \
@@ -453,8 +477,10 @@ redis_down() {
     unrecord_started redis
     return 0
   fi
-  log "redis: stopping (pid $pid)"
-  timeout 10 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  local port="$REDIS_PORT"
+  [[ -f "$REDIS_PORTFILE" ]] && port="$(tr -dc '0-9' <"$REDIS_PORTFILE")"
+  log "redis: stopping (pid $pid, port $port)"
+  timeout 10 redis-cli -h "$REDIS_HOST" -p "$port" shutdown nosave >/dev/null 2>&1 || true
   local i
   for ((i = 0; i < WAIT_SECONDS * 4; i++)); do
     kill -0 "$pid" 2>/dev/null || break
@@ -465,7 +491,7 @@ redis_down() {
     kill "$pid" 2>/dev/null || true
     sleep 1
   fi
-  rm -f "$REDIS_PIDFILE"
+  rm -f "$REDIS_PIDFILE" "$REDIS_PORTFILE"
   unrecord_started redis
 }
 

@@ -54,15 +54,19 @@ export const configSchema = z.object({
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).default(1),
   /** Bounded wait for running jobs on SIGTERM/SIGINT, in ms (default 25000). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000),
-  /** Attempts for a job that fails through the platform's fault (default 3). */
-  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(3),
-  /** First retry delay in ms, doubled each attempt (default 1000). */
-  JOB_BACKOFF_MS: int(1000),
+  /**
+   * Attempts for a job that fails through the platform's fault (default 3, at
+   * most 20: BullMQ doubles the wait each retry, so 20 attempts from 1 s
+   * already wait six days in all; see src/jobs/hold-deadline.ts).
+   */
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** First retry delay in ms, doubled each attempt (default 1000, at most 1 hour). */
+  JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   /**
    * How long a hold lives past the job's longest possible run, in seconds
-   * (default 3600). The reaper voids holds older than this whose job is not live.
+   * (default 3600, at most 30 days). The reaper voids holds older than this whose job is not live.
    */
-  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(3600),
 
   /** OpenAI-compatible endpoint for the `ai` kind; unset → ai jobs answer 503. */
   AI_BASE_URL: optionalString,
@@ -77,6 +81,16 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: int(512 * 1024 * 1024),
   /** Folder of registered scripts for the `script` kind (default ./scripts/registry). */
   SCRIPTS_DIR: z.string().default("scripts/registry"),
+  /**
+   * CPU seconds one script run may use (default 60; 0 = no limit). Past it the
+   * script dies by SIGXCPU: the user's failure, charged (src/jobs/kinds/script/kind.ts).
+   */
+  SCRIPT_CPU_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * Writable memory one script run may use, in MB (default 1024; 0 = no limit;
+   * RLIMIT_DATA: V8 heap, buffers, malloc). Running out is the user's failure, charged.
+   */
+  SCRIPT_MEMORY_MB: z.coerce.number().int().refine((n) => n === 0 || (n >= 64 && n <= 1_048_576), "0 or 64–1048576").default(1024),
 
   /** Stripe: unset → purchase and subscription routes answer 503. */
   STRIPE_SECRET_KEY: optionalString,
@@ -89,12 +103,12 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().default("Holdfast <no-reply@holdfast.local>"),
   OUTBOX_DIR: z.string().default("outbox"),
 
+  /** Operator's address: gets a copy of every new dispute (unset → no copy). */
+  ADMIN_EMAIL: optionalString.pipe(z.email("must be an email address").optional()),
   /** Bearer token that may read /metrics besides admin keys (Prometheus' `authorization` credentials); unset → admin keys only. */
   METRICS_TOKEN: optionalString,
   /** How long (ms) the money metrics computed from the database and BullMQ are reused between scrapes (default 5000). */
   METRICS_CACHE_MS: int(5000),
-  /** Where admin emails go (anomaly alerts); unset → alerts are only stored, logged and counted. */
-  ADMIN_EMAIL: optionalString,
   /** How often (ms) the scheduler runs `ledger:check` (default 300000); a failure raises a `ledger_check_failed` alert. */
   LEDGER_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
   /** How often (ms) the scheduler looks for spend spikes and estimate drift (default 300000). */

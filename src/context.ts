@@ -4,6 +4,7 @@
  * database and queue prefix.
  */
 import type { Redis } from "ioredis";
+import { createStripe, type Stripe } from "./billing/stripe-client";
 import type { DataSource } from "typeorm";
 import { type Clock, systemClock } from "./clock";
 import type { Config } from "./config";
@@ -12,6 +13,7 @@ import { JobEventPublisher } from "./jobs/events";
 import type { KindRegistry, KindServices } from "./jobs/kind";
 import { createLogger, type Logger } from "./logger";
 import { createQueues, createRedis, type Queues } from "./queues";
+import { ApiKeyCache } from "./users/key-cache";
 
 export interface AppContext {
   config: Config;
@@ -26,6 +28,10 @@ export interface AppContext {
   services: KindServices;
   /** Job progress and status events for watchers (Redis pub/sub). */
   jobEvents: JobEventPublisher;
+  /** Stripe's client; null when STRIPE_SECRET_KEY is not set (payment routes answer 503). */
+  stripe: Stripe | null;
+  /** API keys this process answered for recently (AUTH_CACHE_TTL_MS). */
+  authCache: ApiKeyCache;
 }
 
 export interface ContextOptions {
@@ -46,6 +52,8 @@ export async function createContext(config: Config, opts: ContextOptions): Promi
   return {
     config, ds, redis, queues, logger, clock: opts.clock ?? systemClock, kinds: opts.kinds, services: opts.services ?? {},
     jobEvents: new JobEventPublisher(redis, config.QUEUE_PREFIX),
+    stripe: createStripe(config),
+    authCache: new ApiKeyCache(config.AUTH_CACHE_TTL_MS),
   };
 }
 

@@ -7,10 +7,11 @@ import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
 import { registerMoneyMetrics } from "../metrics/money-metrics";
 import { authenticate } from "./auth";
-import { errorHandler, notFoundHandler } from "./errors";
+import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";
+import { assignRequestId } from "./request-id";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
 import { createApiServices, type RouterFactory } from "./services";
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.disable("x-powered-by");
   app.set("trust proxy", 1);
   app.set("query parser", "extended");
+  app.use(assignRequestId());
 
   const services = createApiServices(ctx);
   const metrics = createApiMetrics();

@@ -7,7 +7,6 @@ import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
-import { apiKeyCache } from "../users/key-cache";
 import { lastUsedRecorder } from "../users/last-used";
 import { findUserByKeyHash } from "../users/users";
 
@@ -17,7 +16,7 @@ type WithUser = Request & { [USER]?: User; [KEY_HASH]?: string };
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function authenticate(ctx: AppContext): RequestHandler {
-  const cache = apiKeyCache(ctx);
+  const cache = ctx.authCache;
   const lastUsed = lastUsedRecorder(ctx);
   return async (req, _res, next) => {
     const header = req.get("authorization") ?? "";

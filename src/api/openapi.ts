@@ -19,6 +19,7 @@ import { creditsDocs } from "./docs/credits";
 import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
+import { disputesDocs } from "./docs/disputes";
 import { labelRoute } from "./metrics";
 
 /** Registers an area's paths. `ctx` is there for what depends on the deployment (job kinds, limits). */
@@ -31,6 +32,7 @@ export const openApiContributors: OpenApiContributor[] = [
   creditsDocs,
   adminDocs,
   opsDocs,
+  disputesDocs,
   billingDocs,
   keysDocs,
 ];
@@ -61,6 +63,7 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Credits", description: "Your balance, history and spending." },
       { name: "Admin", description: "Users and credits, for admin keys." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
+      { name: "Disputes", description: "Dispute a charge; admins review and resolve (refund or reject)." },
       { name: "Billing", description: "Plans, credit purchases, subscriptions and the Stripe webhook." },
       { name: "Account", description: "Your profile and API keys." },
     ],

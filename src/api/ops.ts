@@ -11,9 +11,8 @@ import { type RequestHandler, Router } from "express";
 import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
-import { apiKeyCache } from "../users/key-cache";
 import { findUserByKeyHash } from "../users/users";
-import { errorBody } from "./errors";
+import { errorBody } from "./error-handler";
 import type { ApiMetrics } from "./metrics";
 
 /** Per-dependency budget of a readiness probe in ms: well under a typical probe timeout (1 s). */
@@ -90,7 +89,7 @@ const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
  * the metrics are system-wide). The token is compared in constant time.
  */
 export function metricsAuth(ctx: AppContext): RequestHandler {
-  const cache = apiKeyCache(ctx);
+  const cache = ctx.authCache;
   const token = ctx.config.METRICS_TOKEN ? sha256(ctx.config.METRICS_TOKEN) : null;
   return async (req, _res, next) => {
     const m = BEARER.exec(req.get("authorization") ?? "");

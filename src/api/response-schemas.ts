@@ -50,6 +50,17 @@ export const jobView = z
     created_at: isoTime,
     started_at: isoTime.nullable(),
     finished_at: isoTime.nullable(),
+    dispute: z
+      .object({
+        id: z.string().meta({ format: "uuid" }),
+        status: z.enum(["open", "under_review", "resolved"]),
+        outcome: z.enum(["refunded", "rejected"]).nullable(),
+        disputed_credits: nonNegative,
+        refunded_credits: nonNegative,
+      })
+      .nullable()
+      .optional()
+      .meta({ description: "GET /jobs and /jobs/:id: the job's newest dispute, or null." }),
   })
   .meta({ id: "Job" });
 
@@ -90,7 +101,7 @@ export const rateView = z
 const totals = {
   granted: nonNegative.meta({ description: "Credits added: grants, purchases, subscriptions and admin additions." }),
   spent: nonNegative.meta({ description: "Credits charged for jobs." }),
-  refunded: nonNegative.meta({ description: "Holds given back because the platform failed." }),
+  refunded: nonNegative.meta({ description: "Holds given back because the platform failed, and credits given back by resolved disputes (`dispute_refund`)." }),
   released: nonNegative.meta({ description: "Unused parts of holds given back (jobs that used less, cancellations)." }),
   expired: nonNegative,
   removed: nonNegative.meta({ description: "Credits an admin removed." }),

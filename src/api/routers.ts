@@ -6,10 +6,11 @@ import { adminRouter } from "./routes/admin";
 import { batchesRouter } from "./routes/batches";
 import { eventsRouter } from "./routes/events";
 import { filesRouter } from "./routes/files";
-import { pricingRouter } from "./routes/pricing";
+import { pricingRouter } from "./routes/price-list";
 import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
+import { disputesRouter } from "./routes/disputes";
 import type { RouterFactory } from "./services";
 import { keysRouter } from "./routes/keys";
 import { alertsRouter } from "./routes/alerts";
@@ -22,6 +23,7 @@ export const authenticatedRouters: RouterFactory[] = [
   (ctx) => eventsRouter(ctx),
   pricingRouter,
   billingRouter,
+  disputesRouter,
   keysRouter,
   alertsRouter,
 ];

@@ -69,7 +69,7 @@ export const pageQuery = z.object({
   cursor: z.string().max(500).optional().meta({ description: "`next_cursor` of the previous page." }),
 });
 
-const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment"] as const satisfies readonly TransactionType[];
+const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund"] as const satisfies readonly TransactionType[];
 export const transactionType = z.enum(TRANSACTION_TYPES);
 
 export const transactionsQuery = pageQuery.extend({
@@ -112,6 +112,7 @@ export const addCreditsBody = z
       .datetime({ offset: true, error: "must be an ISO-8601 date-time, e.g. 2030-01-01T00:00:00Z" })
       .optional()
       .meta({ description: "When the unspent part of this grant expires (default: never)." }),
+    reason: z.string().trim().min(1).max(2000).optional().meta({ description: "Why, for the audit log (default: the description)." }),
   })
   .strict()
   .meta({ id: "AddCreditsRequest" });
@@ -122,11 +123,18 @@ export const removeCreditsBody = z
     amount: creditAmount,
     credit_type: creditType.default(DEFAULT_CREDIT_TYPE),
     description: z.string().trim().min(1, "is required").max(500),
+    reason: z.string().trim().min(1).max(2000).optional().meta({ description: "Why, for the audit log (default: the description)." }),
   })
   .strict()
   .meta({ id: "RemoveCreditsRequest" });
 
 export const userIdBody = z.object({ user_id: uuid }).strict().meta({ id: "UserIdRequest" });
+
+/** Pause / resume: the user and, for the audit log, why. */
+export const creditStatusBody = z
+  .object({ user_id: uuid, reason: z.string().trim().min(1).max(2000).optional().meta({ description: "Why, for the audit log." }) })
+  .strict()
+  .meta({ id: "CreditStatusRequest" });
 
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),

@@ -16,7 +16,7 @@ import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { type CheckoutRow, type CheckoutView, checkoutForSession, checkoutView, claimCheckout, insertCheckout, openSession, type ReturnUrls, returnUrls } from "./checkouts";
 import { ensureCustomer } from "./customers";
-import { pricePurchase, type Quote } from "./pricing";
+import { pricePurchase, type Quote } from "./purchase-pricing";
 import { redeemPromotion, reservePromotion } from "./promotions";
 import { requireStripe, stripeFailure, type Stripe } from "./stripe-client";
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { UUID_RE } from "../lib/ids";
-import { MAX_PURCHASE_CREDITS, MIN_PURCHASE_CREDITS } from "./pricing";
+import { MAX_PURCHASE_CREDITS, MIN_PURCHASE_CREDITS } from "./purchase-pricing";
 
 const httpUrl = z
   .string()

@@ -6,14 +6,9 @@
  */
 import Stripe from "stripe";
 import type { Config } from "../config";
-import type { AppContext } from "../context";
 import { AppError, Unavailable } from "../errors";
 
 export type { Stripe };
-
-// One client per configuration object (the SDK keeps connection state); a
-// cache keyed by the config, not a module singleton: each context/test gets its own.
-const clients = new WeakMap<Config, Stripe>();
 
 /** host/port/protocol options for the SDK from a base URL like http://127.0.0.1:12111. */
 export function stripeHostOptions(base: string | undefined): { host?: string; port?: number; protocol?: "http" | "https" } {
@@ -23,27 +18,23 @@ export function stripeHostOptions(base: string | undefined): { host?: string; po
   return { host: u.hostname, port: u.port ? Number(u.port) : protocol === "http" ? 80 : 443, protocol };
 }
 
-export function stripeFor(config: Config): Stripe | null {
+/** A new client for this configuration; each context builds one (AppContext.stripe). */
+export function createStripe(config: Config): Stripe | null {
   if (!config.STRIPE_SECRET_KEY) return null;
-  let s = clients.get(config);
-  if (!s) {
-    s = new Stripe(config.STRIPE_SECRET_KEY, {
-      ...stripeHostOptions(config.STRIPE_API_BASE),
-      // Network retries reuse the SDK's idempotency key; our own keys are passed for creates.
-      maxNetworkRetries: 2,
-      /** Per request, in ms: a webhook step holds a database transaction while it waits. */
-      timeout: 20_000,
-      telemetry: false,
-      appInfo: { name: "holdfast" },
-    });
-    clients.set(config, s);
-  }
-  return s;
+  return new Stripe(config.STRIPE_SECRET_KEY, {
+    ...stripeHostOptions(config.STRIPE_API_BASE),
+    // Network retries reuse the SDK's idempotency key; our own keys are passed for creates.
+    maxNetworkRetries: 2,
+    /** Per request, in ms: a webhook step holds a database transaction while it waits. */
+    timeout: 20_000,
+    telemetry: false,
+    appInfo: { name: "holdfast" },
+  });
 }
 
-/** The client, or 503 when Stripe is not configured. */
-export function requireStripe(ctx: AppContext): Stripe {
-  const s = stripeFor(ctx.config);
+/** The context's client, or 503 when Stripe is not configured. */
+export function requireStripe(ctx: { stripe: Stripe | null }): Stripe {
+  const s = ctx.stripe;
   if (!s) throw new Unavailable("Payments are not configured on this server (STRIPE_SECRET_KEY is not set).");
   return s;
 }

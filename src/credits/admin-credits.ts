@@ -8,8 +8,12 @@
  * the operation and body, in the same transaction as the transfer, so the
  * same key with a different request is 409 idempotency_conflict and a
  * concurrent duplicate waits for the first and then replays it.
+ *
+ * Audit: each applied change writes an audit_log entry (balance before and
+ * after, the reason) in the same transaction; a replay writes none.
  */
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "../audit/audit-log";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { InvalidRequest } from "../errors";
@@ -26,6 +30,8 @@ export interface CreditsChange {
   description: string;
   /** Additions only: when the grant's unspent part expires. */
   expiresAt?: Date;
+  /** Why, for the audit log (default: the description). */
+  reason?: string;
 }
 
 export interface AdminCreditsResult {
@@ -38,17 +44,21 @@ export interface AdminCreditsResult {
 const SCOPE = "admin-credits";
 
 /** Add credits (an `adjustment` that creates an `admin` lot). */
-export function addCredits(ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string): Promise<AdminCreditsResult> {
-  return adjustCredits(ctx, admin, "add", change, idempotencyKey);
+export function addCredits(
+  ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string, requestId: string | null = null,
+): Promise<AdminCreditsResult> {
+  return adjustCredits(ctx, admin, "add", change, idempotencyKey, requestId);
 }
 
 /** Remove credits; more than the user has available is 402 insufficient_credits and changes nothing. */
-export function removeCredits(ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string): Promise<AdminCreditsResult> {
-  return adjustCredits(ctx, admin, "remove", change, idempotencyKey);
+export function removeCredits(
+  ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string, requestId: string | null = null,
+): Promise<AdminCreditsResult> {
+  return adjustCredits(ctx, admin, "remove", change, idempotencyKey, requestId);
 }
 
 async function adjustCredits(
-  ctx: AppContext, admin: User, op: "add" | "remove", c: CreditsChange, idempotencyKey: string | undefined,
+  ctx: AppContext, admin: User, op: "add" | "remove", c: CreditsChange, idempotencyKey: string | undefined, requestId: string | null,
 ): Promise<AdminCreditsResult> {
   if (c.expiresAt && c.expiresAt.getTime() <= ctx.clock.now().getTime()) {
     throw new InvalidRequest("expires_at must be in the future.", { issues: [{ path: "expires_at", message: "must be in the future" }] });
@@ -58,13 +68,23 @@ async function adjustCredits(
     const user = await requireUser(m, c.userId);
     let replayed = false;
     if (idempotencyKey) {
-      const requestHash = fingerprint({ op, user_id: c.userId, amount: c.amount, credit_type: c.creditType, description: c.description, expires_at: c.expiresAt?.toISOString() ?? null });
+      const requestHash = fingerprint({ op, user_id: c.userId, amount: c.amount, credit_type: c.creditType, description: c.description, expires_at: c.expiresAt?.toISOString() ?? null, ...(c.reason ? { reason: c.reason } : {}) });
       replayed = (await claimIdempotencyKey(m, admin.id, SCOPE, { key: idempotencyKey, requestHash }, transferId)) !== null;
     }
     if (!replayed) {
+      const signed = op === "add" ? c.amount : -c.amount;
       await ledger.adjust(m, {
-        id: transferId, userId: user.id, amount: op === "add" ? c.amount : -c.amount, creditType: c.creditType,
+        id: transferId, userId: user.id, amount: signed, creditType: c.creditType,
         description: c.description, expiresAt: c.expiresAt ?? null, metadata: { admin_id: admin.id },
+      });
+      // Read after the transfer, while this transaction holds the account's row lock: `before` is
+      // `after` less this transfer, so the pair is exact even if other transfers ran just before.
+      const after = await ledger.balances(m, user.id, c.creditType);
+      await recordAudit(m, {
+        actorId: admin.id, requestId, action: op === "add" ? "credits.add" : "credits.remove", userId: user.id,
+        before: { credit_type: c.creditType, available: after.available - signed, posted: after.posted - signed, held: after.held },
+        after: { credit_type: c.creditType, available: after.available, posted: after.posted, held: after.held, transaction_id: transferId },
+        reason: c.reason ?? c.description,
       });
     }
     return { user, replayed };

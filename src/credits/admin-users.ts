@@ -2,13 +2,13 @@
  * Admin management of users' credit service: create a user (with the only
  * showing of its API key), list users, pause and resume.
  */
+import { type AuditActor, recordAudit } from "../audit/audit-log";
 import type { AppContext } from "../context";
 import { sql } from "../db/sql";
 import type { CreditStatus, Role, User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
-import { apiKeyCache } from "../users/key-cache";
 import { issueApiKey } from "../users/users";
 import { requireUser } from "./account";
 
@@ -87,21 +87,35 @@ export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: st
 }
 
 /**
- * Pause or resume a user's credit service. One conditional UPDATE; setting
- * the state it already has is a no-op that still answers with the user, so
- * a retried call is harmless.
+ * Pause or resume a user's credit service, with its audit entry, in one
+ * transaction. The UPDATE reads the old status from a locked sub-select, so
+ * `before` is what this call changed, even when admins race. Setting the
+ * state it already has is a no-op (still audited: an admin asked for it) that
+ * answers with the user, so a retried call is harmless.
  */
-export async function setCreditStatus(ctx: AppContext, userId: string, status: CreditStatus): Promise<UserView> {
+export async function setCreditStatus(
+  ctx: AppContext, userId: string, status: CreditStatus, by: AuditActor & { reason?: string | null },
+): Promise<UserView> {
   if (!UUID_RE.test(userId)) throw new NotFound("User");
-  const rows = await sql<UserRow>(
-    ctx.ds,
-    `UPDATE users SET credit_status = $2, updated_at = CASE WHEN credit_status = $2 THEN updated_at ELSE now() END
-      WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [userId, status],
-  );
-  if (!rows[0]) throw new NotFound("User");
+  const row = await ctx.ds.transaction(async (m) => {
+    const rows = await sql<UserRow & { old_status: CreditStatus }>(
+      m,
+      `UPDATE users u SET credit_status = $2, updated_at = CASE WHEN old.credit_status = $2 THEN u.updated_at ELSE now() END
+         FROM (SELECT id, credit_status FROM users WHERE id = $1 FOR UPDATE) old
+        WHERE u.id = old.id
+        RETURNING u.id, u.email, u.name, u.role, u.credit_status, u.created_at, old.credit_status AS old_status`,
+      [userId, status],
+    );
+    const r = rows[0];
+    if (!r) throw new NotFound("User");
+    await recordAudit(m, {
+      actorId: by.actorId, requestId: by.requestId, action: status === "paused" ? "credits.pause" : "credits.resume", userId,
+      before: { status: r.old_status }, after: { status: r.credit_status }, reason: by.reason ?? null,
+    });
+    return r;
+  });
   // Keys answered from memory would show the old status (e.g. in /credits/balance) until their TTL.
-  apiKeyCache(ctx).clear();
-  ctx.logger.info({ userId, status }, "credit service status set");
-  return toView(rows[0]);
+  ctx.authCache.clear();
+  ctx.logger.info({ userId, status, adminId: by.actorId }, "credit service status set");
+  return toView(row);
 }

@@ -66,6 +66,7 @@ export function totalFor(type: string, inflow: boolean): keyof Totals | null {
     case "charge":
       return "spent";
     case "refund":
+    case "dispute_refund":
       return "refunded";
     case "release":
       return "released";

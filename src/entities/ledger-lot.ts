@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-export type LotCategory = "subscription" | "purchase" | "promotional" | "admin";
+export type LotCategory = "subscription" | "purchase" | "promotional" | "admin" | "dispute";
 
 /** A grant of credits with its own priority and optional expiry; `remaining` burns down. */
 export interface LedgerLot {

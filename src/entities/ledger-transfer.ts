@@ -3,7 +3,8 @@ import { EntitySchema } from "typeorm";
 export type TransferKind = "plain" | "pending" | "post" | "void";
 /** The user-facing transaction types of API.md. */
 export type TransactionType =
-  | "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment";
+  | "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment"
+  | "dispute_refund";
 
 /** Immutable; written only by the ledger's SQL functions. */
 export interface LedgerTransfer {

@@ -2,6 +2,13 @@
  * Files: rows in PostgreSQL, bytes in blob storage. The row is inserted only
  * after the blob is committed, so a row always has its bytes; a failed write
  * leaves neither. Files are private: every lookup is by (owner, id).
+ *
+ * A job's output belongs to the user only once the job succeeded: the job's
+ * final state commits together with its charge, so every lookup also asks
+ * that the producing job is `succeeded` (OUTPUT_VISIBLE). An output of a job
+ * that failed, was cancelled or timed out is never visible, even for a moment;
+ * it is removed at once when the abort is seen while writing it, and otherwise
+ * by the scheduler's prune-job-outputs task.
  */
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
@@ -47,6 +54,9 @@ export interface NewFile {
   transforms?: NodeJS.ReadWriteStream[];
 }
 
+/** SQL condition on a `files` row aliased `f`: an upload, or the output of a job that succeeded. */
+export const OUTPUT_VISIBLE = `(f.source_job_id IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = f.source_job_id AND j.status = 'succeeded'))`;
+
 function storageKey(id: string): string {
   return `files/${id.slice(0, 2)}/${id}`;
 }
@@ -73,6 +83,11 @@ export class FileStore {
   private async save(id: string, jobId: string | null, f: NewFile): Promise<StoredFile> {
     const key = storageKey(id);
     const blob = await writeBlob(this.storage, key, f.source, { maxBytes: f.maxBytes, signal: f.signal, transforms: f.transforms });
+    // A job cancelled or timed out while its output was committed: nothing may be published for free.
+    if (jobId && f.signal?.aborted) {
+      await this.discard(id, key);
+      throw f.signal.reason;
+    }
     try {
       await this.ds.query(
         `INSERT INTO files (id, user_id, name, content_type, size_bytes, sha256, storage_key, source_job_id)
@@ -85,13 +100,50 @@ export class FileStore {
       if (!jobId) await this.storage.remove(key).catch(() => undefined);
       throw err;
     }
+    // Aborted while the row was written: the job will not succeed, so its output goes (it was never visible).
+    if (jobId && f.signal?.aborted) {
+      await this.discard(id, key);
+      throw f.signal.reason;
+    }
     return this.ds.getRepository(FileEntity).findOneByOrFail({ id });
   }
 
-  /** The user's file, or null (also for another user's file: never reveal which). */
+  /** Remove a job output's row, then its bytes (row first: a row never points at missing bytes for long). */
+  private async discard(id: string, key: string): Promise<void> {
+    await this.ds.query(`DELETE FROM files WHERE id = $1 AND source_job_id IS NOT NULL`, [id]).catch(() => undefined);
+    await this.storage.remove(key).catch(() => undefined);
+  }
+
+  /** The user's file, or null (also for another user's file, or an output of a job that did not succeed). */
   async findOwned(userId: string, id: string): Promise<StoredFile | null> {
     if (!UUID_RE.test(id)) return null;
-    return this.ds.getRepository(FileEntity).findOneBy({ id, userId });
+    return this.ds
+      .getRepository(FileEntity)
+      .createQueryBuilder("f")
+      .where("f.id = :id AND f.user_id = :userId", { id, userId })
+      .andWhere(OUTPUT_VISIBLE)
+      .getOne();
+  }
+
+  /**
+   * Remove outputs of jobs that ended without succeeding (failed, cancelled,
+   * timed out): bytes first, then the row, so a crash in between leaves a row
+   * the next round removes rather than bytes nobody can find. Returns how many.
+   */
+  async pruneUnsucceededOutputs(limit = 500): Promise<number> {
+    const rows: { id: string; storage_key: string }[] = await this.ds.query(
+      `SELECT f.id, f.storage_key FROM files f JOIN jobs j ON j.id = f.source_job_id
+        WHERE j.status IN ('failed', 'canceled') ORDER BY f.created_at LIMIT $1`,
+      [limit],
+    );
+    for (const r of rows) {
+      await this.storage.remove(r.storage_key);
+      await this.ds.query(
+        `DELETE FROM files f USING jobs j WHERE f.id = $1 AND j.id = f.source_job_id AND j.status IN ('failed', 'canceled')`,
+        [r.id],
+      );
+    }
+    return rows.length;
   }
 
   /** Stream a file's bytes; BlobMissing when storage lost them. */
@@ -102,13 +154,13 @@ export class FileStore {
   async list(userId: string, q: { limit: number; cursor?: string }): Promise<Page<FileView>> {
     const cursor = decodeCursor(q.cursor);
     const params: unknown[] = [userId, q.limit + 1];
-    let where = "user_id = $1";
+    let where = `f.user_id = $1 AND ${OUTPUT_VISIBLE}`;
     if (cursor) {
       params.push(cursor.createdAt, cursor.id);
-      where += ` AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
+      where += ` AND (f.created_at, f.id) < ($3::timestamptz, $4::uuid)`;
     }
     const rows: { id: string; cursor_ts: string }[] = await this.ds.query(
-      `SELECT id, ${cursorTs("created_at")} AS cursor_ts FROM files WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT f.id, ${cursorTs("f.created_at")} AS cursor_ts FROM files f WHERE ${where} ORDER BY f.created_at DESC, f.id DESC LIMIT $2`,
       params,
     );
     const files = rows.length ? await this.ds.getRepository(FileEntity).findBy(rows.map((r) => ({ id: r.id }))) : [];

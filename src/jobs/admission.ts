@@ -7,7 +7,7 @@
  *             statement is in flight go together as the next one (all users
  *             mixed), each admitted or refused on its own, exactly as one by
  *             one — one round trip, one commit and one row lock per account
- *             for the lot (see GroupCommit in src/lib/batcher.ts);
+ *             for the lot (see GroupCommit in src/lib/group-commit.ts);
  *   keyed     a transaction that claims the key, then the same statement
  *             for the one job (a replay returns the first job);
  *   batch     a transaction that claims the key (if any) and writes the
@@ -30,12 +30,12 @@ import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import type { Job } from "../entities/job";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
-import { Batcher } from "../lib/batcher";
+import { GroupCommit } from "../lib/group-commit";
 import { AccountIds } from "../ledger/accounts";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
 import { dispatch } from "./dispatch";
-import { holdExpiry } from "./hold-expiry";
+import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
 import { findJob, insertJobs, type NewJob } from "./store";
 import { type JobView, toJobView } from "./view";
@@ -66,11 +66,11 @@ interface Admitted {
  * submissions and a cache of users' account ids.
  */
 export class JobAdmission {
-  private readonly groupCommit: Batcher<"submit", NewJob, Admitted>;
+  private readonly groupCommit: GroupCommit<"submit", NewJob, Admitted>;
   private readonly accountIds = new AccountIds();
 
   constructor(private readonly ctx: AppContext) {
-    this.groupCommit = new Batcher((_key, jobs) => this.admitTogether(jobs));
+    this.groupCommit = new GroupCommit((_key, jobs) => this.admitTogether(jobs));
   }
 
   /** Quote, hold and queue one job; an Idempotency-Key makes it replay-safe, also for concurrent duplicates. */
@@ -124,7 +124,9 @@ export class JobAdmission {
     return {
       id: randomUUID(), userId: user.id, accountId: await this.accountIds.get(this.ctx.ds.manager, user.id, q.creditType), kind: q.kind.name,
       input: q.input, creditType: q.creditType, credits, attempts, timeoutMs: q.kind.timeoutMs(q.input),
-      expiresAt: holdExpiry(this.ctx, q.kind, q.input, attempts), batchId, description,
+      expiresAt: holdDeadline(this.ctx.clock.now().getTime(), q.kind.timeoutMs(q.input), attempts, this.ctx.config.JOB_BACKOFF_MS,
+        this.ctx.config.HOLD_TTL_SECONDS),
+      batchId, description,
     };
   }
 

@@ -1,6 +1,15 @@
 import { FINAL_STATUSES, type Job, type JobStatus } from "../entities/job";
 import { toInt } from "../ledger/types";
 
+/** The job's newest dispute, as GET /jobs and GET /jobs/:id show it (see src/disputes/job-view.ts). */
+export interface JobDispute {
+  id: string;
+  status: "open" | "under_review" | "resolved";
+  outcome: "refunded" | "rejected" | null;
+  disputed_credits: number;
+  refunded_credits: number;
+}
+
 /** The job as API.md shows it. */
 export interface JobView {
   id: string;
@@ -16,6 +25,8 @@ export interface JobView {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Reads of a job (GET /jobs, /jobs/:id) add its newest dispute, or null. */
+  dispute?: JobDispute | null;
 }
 
 export function toJobView(j: Job): JobView {

@@ -22,6 +22,8 @@ export interface GrantInput {
   creditType?: string;
   /** User-facing transaction type (default `grant`). */
   type?: GrantType;
+  /** System account the credits come from (default `adjustment` for adjustments, else `issuance`). */
+  source?: "issuance" | "adjustment" | "consumption";
   category: LotCategory;
   /** Burn order, lower first (default by category, see LOT_PRIORITY). */
   priority?: number;
@@ -39,7 +41,7 @@ export async function grant(m: EntityManager, g: GrantInput): Promise<{ status: 
     m,
     `SELECT * FROM ledger_grant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
-      g.id, accountId, g.amount, type, type === "adjustment" ? "adjustment" : "issuance", g.category,
+      g.id, accountId, g.amount, type, g.source ?? (type === "adjustment" ? "adjustment" : "issuance"), g.category,
       g.priority ?? LOT_PRIORITY[g.category], g.expiresAt ?? null, g.description ?? null,
       g.metadata ? JSON.stringify(g.metadata) : null,
     ],

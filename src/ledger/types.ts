@@ -12,10 +12,12 @@ export const LOT_PRIORITY: Record<LotCategory, number> = {
   subscription: 10,
   promotional: 20,
   admin: 30,
+  // Credits given back for a dispute never expire: spent before purchased credits, after expiring ones.
+  dispute: 35,
   purchase: 40,
 };
 
-export type GrantType = "grant" | "purchase" | "subscription" | "adjustment";
+export type GrantType = "grant" | "purchase" | "subscription" | "adjustment" | "dispute_refund";
 
 /** Outcome of an idempotent ledger call: `created` now, or `exists` from an earlier call with the same id. */
 export type Applied = "created" | "exists";

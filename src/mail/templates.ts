@@ -4,6 +4,7 @@
  * so a notification row stores exactly what was sent.
  */
 import { centsToDollars } from "../lib/money";
+import { disputeBody, type DisputeMail } from "./dispute-templates";
 
 export type MailMessage =
   | { kind: "purchase_receipt"; credits: number; totalCents: number; checkoutId: string }
@@ -12,6 +13,7 @@ export type MailMessage =
   | { kind: "payment_failed"; planName: string; amountCents: number; nextAttempt: Date | null }
   | { kind: "low_credit"; available: number; threshold: number; creditType: string }
   | { kind: "renewal_reminder"; planName: string; periodEnd: Date; priceCents: number | null; cancelAtPeriodEnd: boolean }
+  | DisputeMail
   /** To ADMIN_EMAIL: an anomaly alert (src/alerts). */
   | { kind: "admin_alert"; alertType: string; alertId: string; summary: string; details: Record<string, unknown> };
 
@@ -35,6 +37,11 @@ const usd = (cents: number) => `$${centsToDollars(cents)}`;
 
 function body(m: MailMessage): { subject: string; lines: string[] } {
   switch (m.kind) {
+    case "dispute_opened":
+    case "dispute_opened_admin":
+    case "dispute_under_review":
+    case "dispute_resolved":
+      return disputeBody(m);
     case "purchase_receipt":
       return {
         subject: `Receipt: ${m.credits} Holdfast credits`,

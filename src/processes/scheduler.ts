@@ -1,5 +1,5 @@
 /** `npm run start:scheduler`: the scheduler; exactly one per deployment. */
-import { schedulerRole } from "./roles/scheduler";
+import { schedulerRole } from "./roles/scheduler-role";
 import { runProcess } from "./run";
 
 runProcess("scheduler", [schedulerRole]);

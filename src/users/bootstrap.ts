@@ -10,7 +10,6 @@
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 import { hashApiKey } from "./api-keys";
-import { apiKeyCache } from "./key-cache";
 import { ensureUserWithKey } from "./users";
 
 export const BOOTSTRAP_ADMIN_EMAIL = "admin@holdfast.local";
@@ -18,7 +17,7 @@ export const BOOTSTRAP_ADMIN_EMAIL = "admin@holdfast.local";
 /** Shorter keys are refused in production (guessable), warned about elsewhere. */
 const MIN_KEY_LENGTH = 20;
 
-export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds" | "logger">): Promise<User | null> {
+export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds" | "logger" | "authCache">): Promise<User | null> {
   const key = ctx.config.ADMIN_API_KEY;
   if (!key) return null;
   if (key.length < MIN_KEY_LENGTH || /\s/.test(key)) {
@@ -43,7 +42,7 @@ export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds"
     return admin;
   });
   // A rotation revokes the old key and may change the role: keys answered from memory must not outlive it.
-  apiKeyCache(ctx).clear();
+  ctx.authCache.clear();
   ctx.logger.info({ userId: user.id, email: BOOTSTRAP_ADMIN_EMAIL }, "bootstrap admin ready");
   return user;
 }

@@ -24,8 +24,6 @@
  * it; tests with their own database do not share.
  */
 import { performance } from "node:perf_hooks";
-import type { DataSource } from "typeorm";
-import type { AppContext } from "../context";
 import type { User } from "../entities/user";
 
 const MAX_ENTRIES = 10_000;
@@ -74,12 +72,4 @@ export class ApiKeyCache {
   get size(): number {
     return this.entries.size;
   }
-}
-
-const caches = new WeakMap<DataSource, ApiKeyCache>();
-
-export function apiKeyCache(ctx: Pick<AppContext, "config" | "ds">): ApiKeyCache {
-  let c = caches.get(ctx.ds);
-  if (!c) caches.set(ctx.ds, (c = new ApiKeyCache(ctx.config.AUTH_CACHE_TTL_MS)));
-  return c;
 }

@@ -10,7 +10,6 @@ import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import { generateApiKey } from "./api-keys";
-import { apiKeyCache } from "./key-cache";
 
 /** Live (unrevoked) keys a user may hold at once: enough for every environment, few enough to audit. */
 export const MAX_ACTIVE_KEYS = 50;
@@ -103,6 +102,6 @@ export async function revokeKey(ctx: AppContext, keyId: string, ownerId: string 
   );
   const r = rows[0];
   if (!r) throw new NotFound("API key");
-  apiKeyCache(ctx).invalidate(r.key_hash);
+  ctx.authCache.invalidate(r.key_hash);
   ctx.logger.info({ keyId, userId: r.user_id, by: ownerId ? "owner" : "admin" }, "API key revoked");
 }

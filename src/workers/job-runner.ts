@@ -8,12 +8,14 @@
 import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
-import { Canceled, TimedOut, UserError } from "../jobs/errors";
+import { Canceled, TimedOut, UserError } from "../jobs/run-errors";
+import { publicSystemMessage } from "../jobs/public-error";
 import { cancelChannel } from "../jobs/events";
 import type { JobKind } from "../jobs/kind";
 import { cancelRequested, type Claimed, claimJobs, endJob, endJobs, type FinishJob, requeue, type Settled, writeProgress } from "../jobs/store";
-import { Batcher } from "../lib/batcher";
+import { GroupCommit } from "../lib/group-commit";
 import { createRedis, type JobRunData, QUEUE } from "../queues";
+import { closeWorker } from "./close";
 
 /** Why a run was aborted from outside. */
 class Shutdown extends Error {
@@ -80,13 +82,10 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     worker,
     async close(timeoutMs = ctx.config.SHUTDOWN_TIMEOUT_MS) {
       clearInterval(poll);
-      const closing = worker.close();
-      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
-      if ((await Promise.race([closing, timer])) === "timeout") {
+      await closeWorker(worker, timeoutMs, () => {
         ctx.logger.warn({ running: active.size }, "shutdown timeout: aborting running jobs; they will be retried");
         for (const c of active.values()) c.abort(new Shutdown());
-        await closing;
-      }
+      });
       subscriber.disconnect();
       connection.disconnect();
     },
@@ -103,13 +102,13 @@ export async function refundLost(ctx: AppContext, jobId: string, message: string
 }
 
 interface JobBatches {
-  claims: Batcher<"claim", string, Claimed | null>;
-  endings: Batcher<"end", Omit<FinishJob, "from">, Settled | null>;
+  claims: GroupCommit<"claim", string, Claimed | null>;
+  endings: GroupCommit<"end", Omit<FinishJob, "from">, Settled | null>;
 }
 
 /**
  * How long a claim, and an ending, may wait for others to share its
- * statement (Batcher's lingerMs). Under heavy load batches fill while the
+ * statement (GroupCommit's lingerMs). Under heavy load batches fill while the
  * previous one is written and nothing waits; at a moderate rate (measured at
  * 500 jobs/s) most batches would otherwise hold one or two jobs, and the
  * worker and its database sessions spent a fifth more CPU per job — CPU the
@@ -122,19 +121,19 @@ const ENDING_LINGER_MS = 5;
 /**
  * Claims, and endings, that arrive while an earlier batch of the same sort is
  * being written (or within the linger above) go to the database together
- * (see Batcher): one statement and one commit for the batch instead of one per job. An endings batch covers
+ * (see GroupCommit): one statement and one commit for the batch instead of one per job. An endings batch covers
  * many users; ledger_settle_many takes its row locks in the ledger's global
  * order, so concurrent batches and single settlements never deadlock.
  */
 function jobBatches(ctx: AppContext): JobBatches {
-  const claims = new Batcher<"claim", string, Claimed | null>(async (_key, jobIds) => {
+  const claims = new GroupCommit<"claim", string, Claimed | null>(async (_key, jobIds) => {
     // A job id twice in one batch (a duplicate delivery) claims once; the other copy runs the batch after.
     const ids = [...new Set(jobIds)];
     if (ids.length < jobIds.length) return Promise.all(jobIds.map((id) => claimJobs(ctx.ds, [id]).then((r) => r.get(id) ?? null)));
     const claimed = await claimJobs(ctx.ds, ids);
     return jobIds.map((id) => claimed.get(id) ?? null);
   }, { lingerMs: CLAIM_LINGER_MS });
-  const endings = new Batcher<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => endJobs(ctx, ["running"], items), {
+  const endings = new GroupCommit<"end", Omit<FinishJob, "from">, Settled | null>((_key, items) => endJobs(ctx, ["running"], items), {
     lingerMs: ENDING_LINGER_MS,
   });
   return { claims, endings };
@@ -203,7 +202,9 @@ async function processJob(
     }
     const message = reason instanceof Error ? reason.message : String(reason);
     if (claim.attempt >= claim.max_attempts) {
-      await systemFailure(`The job failed on the platform's side ${claim.attempt} time(s): ${message}. The hold was refunded.`);
+      // Users read a general message (no paths, no SQL); the detail is in this log line.
+      ctx.logger.error({ jobId, attempt: claim.attempt, err: reason }, "job failed on the platform side; attempts used up, refunding");
+      await systemFailure(`The job failed on the platform's side ${claim.attempt} time(s): ${publicSystemMessage(reason).replace(/\.$/, "")}. The hold was refunded.`);
       throw new UnrecoverableError(message);
     }
     // Retry with backoff: the job waits as `queued` again, still holding its credits.

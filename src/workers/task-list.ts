@@ -3,6 +3,7 @@
  * ScheduledTask (src/lib/scheduled-task.ts: a stable name, a period, and a run that
  * is safe to repeat) and add ONE line to the list below.
  */
+import { pruneJobOutputsTask } from "../files/prune-outputs";
 import { holdReaperTask } from "../jobs/tasks/hold-reaper";
 import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
@@ -17,6 +18,7 @@ export function allTasks(): ScheduledTask[] {
     outboxRelayTask(), // every 5 s: committed jobs that never reached Redis
     reconcileQueueTask(), // every 60 s: live jobs Redis lost or finished without us
     holdReaperTask(), // every 60 s: expired holds whose job is not live
+    pruneJobOutputsTask(), // every 60 s: outputs of jobs that failed, were cancelled or timed out
     // Billing (grant expiry, renewals, reminder mail …): one line per task here.
     ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
     // Monitoring: each ticks every 60 s and runs at its configured interval.

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { User } from "../../src/entities/user";
-import { ApiKeyCache, apiKeyCache } from "../../src/users/key-cache";
+import { ApiKeyCache } from "../../src/users/key-cache";
 import { hashApiKey } from "../../src/users/api-keys";
 import { testKinds } from "../helpers/kinds";
 import { type Platform, startPlatform } from "../helpers/platform";
@@ -56,7 +56,7 @@ describe("API key cache", () => {
     await p.ctx.ds.query(`UPDATE users SET credit_status = 'active' WHERE id = $1`, [u.id]);
     expect((await balance(u.key)).body.status).toBe("active");
     expect((await p.api(u.key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 2 } })).status).toBe(202);
-    expect(apiKeyCache(p.ctx).size).toBeGreaterThan(0);
+    expect(p.ctx.authCache.size).toBeGreaterThan(0);
   });
 });
 

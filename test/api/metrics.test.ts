@@ -125,16 +125,22 @@ describe("money metrics", () => {
     expect(await total()).toBe(sum + 5); // scraping again adds nothing twice
   });
 
-  it("alerts raised, last ledger check, and disputes by status when the table exists", async () => {
+  it("alerts raised, last ledger check, and disputes by status (skipped where the disputes table does not exist)", async () => {
     const t0 = await scrape();
     expect(value(t0, 'holdfast_alerts_total{type="spend_spike"}')).toBe(0);
-    expect(t0).not.toMatch(/^holdfast_disputes\{/m); // no disputes table in this branch: skipped, no error
+    expect(t0).not.toMatch(/^holdfast_disputes\{/m); // no disputes yet
     expect(value(t0, "holdfast_money_metrics_up")).toBe(1);
 
     await raiseAlert(p.ctx, { type: "spend_spike", subject: randomUUID(), userId: null, summary: "test", details: {}, now: new Date() });
     await runLedgerCheck(p.ctx, new Date());
-    await p.ctx.ds.query(`CREATE TABLE IF NOT EXISTS disputes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), status text NOT NULL)`);
-    await p.ctx.ds.query(`INSERT INTO disputes (status) VALUES ('open'), ('open'), ('resolved')`);
+    const u = await p.user();
+    await p.ctx.ds.query(
+      `INSERT INTO disputes (user_id, transaction_id, item_id, credit_type, item_charged, disputed_credits, reason, description, status, outcome, resolved_at)
+       VALUES ($1, gen_random_uuid(), gen_random_uuid(), 'standard', 5, 5, 'other', 'x', 'open', NULL, NULL),
+              ($1, gen_random_uuid(), gen_random_uuid(), 'standard', 5, 5, 'other', 'x', 'open', NULL, NULL),
+              ($1, gen_random_uuid(), gen_random_uuid(), 'standard', 5, 5, 'other', 'x', 'resolved', 'rejected', now())`,
+      [u.id],
+    );
     const t1 = await scrape();
     expect(value(t1, 'holdfast_alerts_total{type="spend_spike"}')).toBe(1);
     expect(value(t1, "holdfast_ledger_check_ok")).toBe(1);
@@ -143,7 +149,16 @@ describe("money metrics", () => {
     expect(value(t1, "holdfast_ledger_check_last_run_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(value(t1, 'holdfast_disputes{status="open"}')).toBe(2);
     expect(value(t1, 'holdfast_disputes{status="resolved"}')).toBe(1);
-    await p.ctx.ds.query(`DROP TABLE disputes`);
+
+    // A deployment without the disputes table: the series is left out, the scrape still answers.
+    await p.ctx.ds.query(`ALTER TABLE disputes RENAME TO disputes_hidden`);
+    try {
+      const t2 = await scrape();
+      expect(t2).not.toMatch(/^holdfast_disputes\{/m);
+      expect(value(t2, "holdfast_money_metrics_up")).toBe(1);
+    } finally {
+      await p.ctx.ds.query(`ALTER TABLE disputes_hidden RENAME TO disputes`);
+    }
   });
 
   it("a scrape storm loads the snapshot once per METRICS_CACHE_MS", async () => {

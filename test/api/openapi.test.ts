@@ -142,7 +142,7 @@ describe("the document", () => {
     // The request schemas are the ones the routes parse with.
     expect(doc.components.schemas.SubmitJobRequest!.required).toEqual(["kind"]);
     expect(doc.components.schemas.SubmitJobRequest!.additionalProperties).toBe(false);
-    expect(Object.keys(doc.components.schemas.AddCreditsRequest!.properties!).sort()).toEqual(["amount", "credit_type", "description", "expires_at", "user_id"]);
+    expect(Object.keys(doc.components.schemas.AddCreditsRequest!.properties!).sort()).toEqual(["amount", "credit_type", "description", "expires_at", "reason", "user_id"]);
     // The deployment's job kinds, with their input schemas.
     expect(doc.components.schemas.JobInput_test).toMatchObject({ type: "object", properties: { cost: { type: "integer" } } });
     expect(submit.description).toMatch(/`test`/);

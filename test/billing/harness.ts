@@ -3,10 +3,10 @@
  * stripe-events and mail workers, a fake Stripe on loopback, a real SMTP
  * server on loopback, and a manual clock.
  */
-import { startStripeEventWorker, type StripeEventWorker } from "../../src/billing/webhook-worker";
+import { startStripeEventWorker, type StripeEventWorker } from "../../src/workers/stripe-event-worker";
 import { ManualClock } from "../../src/clock";
 import * as ledger from "../../src/ledger";
-import { type MailWorker, startMailWorker } from "../../src/mail/worker";
+import { type MailWorker, startMailWorker } from "../../src/workers/mail-worker";
 import { FakeStripe } from "../helpers/fake-stripe";
 import { testKinds } from "../helpers/kinds";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";

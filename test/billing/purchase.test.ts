@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { billingRelayTask } from "../../src/billing/tasks/relay";
-import { startStripeEventWorker } from "../../src/billing/webhook-worker";
+import { startStripeEventWorker } from "../../src/workers/stripe-event-worker";
 import { FAKE_WEBHOOK_SECRET } from "../helpers/fake-stripe";
 import { waitFor } from "../helpers/platform";
 import { type BillingBed, emailOf, startBillingBed, waitForMail } from "./harness";

@@ -1,6 +1,6 @@
 /** Small job kinds for tests and the bench, registered in code as an operator would. */
 import { z } from "zod";
-import { UserError } from "../../src/jobs/errors";
+import { SystemError, UserError } from "../../src/jobs/run-errors";
 import { type JobKind, KindRegistry } from "../../src/jobs/kind";
 
 /** Costs `cost` (default 3), uses `use` (default = cost), sleeps `ms`, fails on request. */
@@ -25,7 +25,7 @@ export const testKind: JobKind<{ cost?: number; use?: number; ms?: number; fail?
       if (i.progress) rc.progress((s / steps) * 100);
     }
     if (i.fail === "user") throw new UserError("bad input on purpose", { usage: 1 });
-    if (i.fail === "system") throw new Error("dependency down on purpose");
+    if (i.fail === "system") throw new SystemError("dependency down on purpose");
     if (i.fail === "system-once" && rc.attempt === 1) throw new Error("flaky dependency");
     return { result: { echoed: true }, usage: i.use ?? i.cost ?? 3 };
   },

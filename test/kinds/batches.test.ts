@@ -2,7 +2,7 @@
 import { unlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PRICES } from "../../src/jobs/pricing";
+import { PRICES } from "../../src/jobs/price-list";
 import { waitFor } from "../helpers/platform";
 import { jobCount, type KindsPlatform, startKindsPlatform } from "./setup";
 

@@ -10,7 +10,12 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config";
 import { builtinKinds, maxOutputBytes } from "../../src/jobs/builtin";
+import { Canceled } from "../../src/jobs/run-errors";
+import type { RunContext } from "../../src/jobs/kind";
 import { fileKind } from "../../src/jobs/kinds/file/kind";
+import { pruneJobOutputsTask } from "../../src/files/prune-outputs";
+import { type BlobWriter, LocalDiskStorage } from "../../src/files/storage";
+import { FileStore } from "../../src/files/store";
 import { jobCount, type Json, type KindsPlatform, startKindsPlatform } from "./setup";
 
 const MB = 1024 * 1024;
@@ -267,5 +272,61 @@ describe("file jobs", () => {
     expect(r.body.error.details.issues.map((i: { path: string }) => i.path)).toContain(issuePath);
     expect(await p.balance(u.id)).toEqual({ available: 100, held: 0, posted: 100 });
     expect(await jobCount(p, u.id)).toBe(0);
+  });
+});
+
+describe("outputs of jobs that do not succeed", () => {
+  function runContext(jobId: string, userId: string, signal: AbortSignal, store: FileStore): RunContext {
+    return { jobId, userId, attempt: 1, held: 100, signal, progress: () => undefined, logger: p.ctx.logger, services: { files: store } };
+  }
+  const outputRows = async (jobId: string) => Number((await p.ctx.ds.query(`SELECT count(*) AS n FROM files WHERE source_job_id = $1`, [jobId]))[0].n);
+
+  it("a job cancelled just as its output's bytes are committed publishes nothing: no row, no file on disk", async () => {
+    const u = await p.user({ credits: 100 });
+    const up = await upload(u.key, "name,qty\nbolt,12\n", { name: "parts.csv" });
+    // A real job id for the output to hang on; it succeeded, so an output row of it WOULD be visible.
+    const job = await p.final(u.key, (await fileJob(u.key, up.body.id, "line-count")).body.id);
+    const before = await p.storedFiles();
+    const ac = new AbortController();
+    // Storage that lets the cancel land right after the blob is renamed into place, before the row is written.
+    class CancelOnCommit extends LocalDiskStorage {
+      override async createWriter(key: string): Promise<BlobWriter> {
+        const w = await super.createWriter(key);
+        return { stream: w.stream, abort: () => w.abort(), commit: async () => {
+          await w.commit();
+          ac.abort(new Canceled());
+        } };
+      }
+    }
+    const store = new FileStore(p.ctx.ds, new CancelOnCommit(p.storageDir));
+    const kind = fileKind({ maxOutputBytes: MB });
+    await expect(kind.run({ file_id: up.body.id, operation: "csv-to-json" }, runContext(job.id, u.id, ac.signal, store))).rejects.toBeInstanceOf(Canceled);
+    expect(await outputRows(job.id)).toBe(0);
+    expect(await p.storedFiles()).toEqual(before);
+  });
+
+  it("an output written for a job that then failed is never visible, and the prune task removes its row and bytes", async () => {
+    const u = await p.user({ credits: 100 });
+    const up = await upload(u.key, randomBytes(LIMIT));
+    const failed = await p.final(u.key, (await fileJob(u.key, up.body.id, "gzip", "file-tight")).body.id);
+    expect(failed).toMatchObject({ status: "failed", error: { type: "system" } });
+    await new Promise((r) => setTimeout(r, 300)); // its aborted write cleans up asynchronously
+    const before = await p.storedFiles();
+    // A late writer (the run finished just as the timeout or a cancel won) stores the output anyway.
+    const store = new FileStore(p.ctx.ds, new LocalDiskStorage(p.storageDir));
+    const out = await fileKind({ maxOutputBytes: 8 * MB }).run({ file_id: up.body.id, operation: "gzip" }, runContext(failed.id, u.id, new AbortController().signal, store));
+    const outputId = (out.result as Json).output.file_id as string;
+    expect(await outputRows(failed.id)).toBe(1);
+    expect(await p.storedFiles()).toHaveLength(before.length + 1);
+
+    expect((await p.api(u.key, "GET", `/api/v1/files/${outputId}`)).status).toBe(404);
+    expect((await download(u.key, outputId)).status).toBe(404);
+    expect((await p.api(u.key, "GET", "/api/v1/files")).body.data.map((f: { id: string }) => f.id)).not.toContain(outputId);
+    expect((await fileJob(u.key, outputId, "sha256")).status).toBe(400);
+
+    expect(await pruneJobOutputsTask().run(p.ctx, new Date())).toEqual({ removed: 1 });
+    expect(await outputRows(failed.id)).toBe(0);
+    expect(await p.storedFiles()).toEqual(before);
+    expect(await pruneJobOutputsTask().run(p.ctx, new Date())).toEqual({ removed: 0 });
   });
 });

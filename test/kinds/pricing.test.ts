@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS } from "../../src/jobs/kinds/file/operations";
 import { BUILTIN_SCRIPTS } from "../../src/jobs/kinds/script/registry";
-import { aiHold, aiPrice, catalogueMarkdown, catalogueRows, FILE_OPERATIONS, filePrice, PRICES, scriptPrice } from "../../src/jobs/pricing";
+import { aiHold, aiPrice, catalogueMarkdown, catalogueRows, FILE_OPERATIONS, filePrice, PRICES, scriptPrice } from "../../src/jobs/price-list";
 import { type KindsPlatform, startKindsPlatform } from "./setup";
 
 const ROOT = path.resolve(__dirname, "../..");

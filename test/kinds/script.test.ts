@@ -13,7 +13,7 @@ import type { Config } from "../../src/config";
 import { KindRegistry } from "../../src/jobs/kind";
 import { scriptKind } from "../../src/jobs/kinds/script/kind";
 import { BUILTIN_SCRIPTS, type ScriptDefinition, ScriptRegistry } from "../../src/jobs/kinds/script/registry";
-import { PRICES } from "../../src/jobs/pricing";
+import { PRICES } from "../../src/jobs/price-list";
 import { waitFor } from "../helpers/platform";
 import { jobCount, type KindsPlatform, startKindsPlatform } from "./setup";
 
@@ -30,6 +30,11 @@ const TEST_SCRIPTS: ScriptDefinition[] = [
   { name: "tempfail", description: "tempfail", file: path.join(FIXTURES, "tempfail.mjs"), parameters: anyParams, timeoutMs: 10_000 },
   { name: "spawner", description: "spawner", file: path.join(FIXTURES, "spawner.mjs"), parameters: anyParams, timeoutMs: 1_500 },
   { name: "missing", description: "missing", file: path.join(FIXTURES, "does-not-exist.mjs"), parameters: anyParams, timeoutMs: 10_000 },
+  { name: "oom-text", description: "oom-text", file: path.join(FIXTURES, "oom-text.mjs"), parameters: anyParams, timeoutMs: 10_000 },
+  { name: "spin", description: "spin", file: path.join(FIXTURES, "spin.mjs"), parameters: anyParams, timeoutMs: 30_000, cpuSeconds: 1 },
+  { name: "hog", description: "hog", file: path.join(FIXTURES, "hog.mjs"), parameters: anyParams, timeoutMs: 20_000, memoryMb: 128 },
+  // A V8 heap far above the data limit: the operating system's limit is the one that stops it.
+  { name: "oom-data", description: "oom-data", file: path.join(FIXTURES, "oom.mjs"), parameters: anyParams, timeoutMs: 20_000, maxMemoryMb: 2048, memoryMb: 128 },
 ];
 
 function kinds(config: Config): KindRegistry {
@@ -138,8 +143,7 @@ describe("failures", () => {
   });
 
   it.each([
-    ["oom", /ran out of memory/],
-    ["crash", /killed by SIGABRT/],
+    ["crash", /killed by SIGSEGV/],
     ["tempfail", /temporary failure/],
     ["missing", /missing or unreadable/],
   ])("%s is a platform failure: retried, then refunded in full", async (script, message) => {
@@ -148,6 +152,40 @@ describe("failures", () => {
     expect(job).toMatchObject({ status: "failed", attempts: 3, error: { type: "system" }, credits: { charged: 0, refunded: PRICE, held: 0 } });
     expect(job.error.message).toMatch(message);
     expect(await p.balance(u.id)).toEqual({ available: 100, held: 0, posted: 100 });
+  });
+
+  it("stderr that reads like an out-of-memory crash, with exit 1, is still the user's failure: charged, not retried", async () => {
+    const u = await p.user({ credits: 100 });
+    const job = await p.final(u.key, (await run(u.key, "oom-text", {})).body.id);
+    expect(job).toMatchObject({
+      status: "failed", attempts: 1, error: { type: "user" }, credits: { charged: PRICE, refunded: 0, held: 0 }, result: { exit_code: 1 },
+    });
+    expect(job.error.message).toContain("exited with code 1");
+    expect(job.result.stderr).toContain("JavaScript heap out of memory");
+    expect(await p.balance(u.id)).toMatchObject({ available: 100 - PRICE, held: 0 });
+  });
+
+  it.each([
+    ["oom", /ran out of memory/], // past the script's V8 heap limit (maxMemoryMb)
+    ["oom-data", /ran out of memory/], // past its writable-memory limit (SCRIPT_MEMORY_MB / memoryMb)
+    ["spin", /more than its 1 s of CPU time/], // past SCRIPT_CPU_SECONDS (cpuSeconds)
+  ])("%s: over the operator's resource limit is the user's failure, charged in full and not retried", async (script, message) => {
+    const u = await p.user({ credits: 100 });
+    const t0 = Date.now();
+    const job = await p.final(u.key, (await run(u.key, script, {})).body.id, 45_000);
+    expect(job).toMatchObject({ status: "failed", attempts: 1, error: { type: "user" }, credits: { charged: PRICE, refunded: 0, held: 0 } });
+    expect(job.error.message).toMatch(message);
+    expect(Date.now() - t0).toBeLessThan(15_000); // stopped by the limit, not by the 20-30 s timeout
+    expect(await p.balance(u.id)).toMatchObject({ available: 100 - PRICE, held: 0 });
+  });
+
+  it("a script cannot allocate past its writable-memory limit", async () => {
+    const u = await p.user({ credits: 100 });
+    const job = await p.final(u.key, (await run(u.key, "hog", {})).body.id, 45_000);
+    expect(job).toMatchObject({ status: "failed", attempts: 1, error: { type: "user" }, credits: { charged: PRICE } });
+    const reached = Math.max(...String(job.result.stdout).trim().split("\n").map(Number));
+    expect(reached).toBeGreaterThan(0);
+    expect(reached).toBeLessThan(128); // memoryMb: 128, Node itself included
   });
 
   it("past its timeout the whole process group is killed, refunded and not retried", async () => {

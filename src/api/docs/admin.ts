@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
-import { addCreditsBody, balanceQuery, createUserBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery, userIdBody } from "../schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
 
 const TAG = "Admin";
 
@@ -37,7 +37,7 @@ export function adminDocs(registry: OpenAPIRegistry): void {
     ...creditsChange("add"),
     credits: "none to the caller; grants `amount` credits to the user (an `adjustment`).",
     summary: "Add credits to a user",
-    description: "Creates an admin grant (optionally expiring). With `Idempotency-Key`, a retried call grants only once.",
+    description: "Creates an admin grant (optionally expiring). With `Idempotency-Key`, a retried call grants only once. Recorded in the audit log with the balance before and after and `reason` (default: the description).",
     body: addCreditsBody,
     errors: ["invalid_request", "not_found", "idempotency_conflict"],
   });
@@ -45,7 +45,7 @@ export function adminDocs(registry: OpenAPIRegistry): void {
     ...creditsChange("remove"),
     credits: "none to the caller; removes `amount` credits from the user (an `adjustment`).",
     summary: "Remove credits from a user",
-    description: "Refused with 402 if it is more than the user has available (posted − held). With `Idempotency-Key`, a retried call removes only once.",
+    description: "Refused with 402 if it is more than the user has available (posted − held). With `Idempotency-Key`, a retried call removes only once. Recorded in the audit log with the balance before and after and `reason` (default: the description).",
     body: removeCreditsBody,
     errors: ["invalid_request", "not_found", "insufficient_credits", "idempotency_conflict"],
   });
@@ -54,9 +54,9 @@ export function adminDocs(registry: OpenAPIRegistry): void {
       method: "post", path: `${API_BASE}/admin/credits/${op}`, tags: [TAG], auth: "admin", credits: 0,
       summary: op === "pause" ? "Pause a user's credit service" : "Resume a user's credit service",
       description: op === "pause"
-        ? "New submissions of a paused user answer 403 `account_paused` and hold nothing; running jobs finish normally. Idempotent."
+        ? "New submissions of a paused user answer 403 `account_paused` and hold nothing; running jobs finish normally. Idempotent. Each call is recorded in the audit log (GET /api/v1/admin/audit) with the optional `reason`."
         : "The user can submit again. Idempotent.",
-      body: userIdBody,
+      body: creditStatusBody,
       response: { status: 200, description: "The user.", schema: userView },
       errors: ["invalid_request", "not_found"],
     });

@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { batchBody, MAX_BATCH_JOBS } from "../../jobs/batches";
-import { catalogueMarkdown, FILE_OPERATIONS } from "../../jobs/pricing";
+import { catalogueMarkdown, FILE_OPERATIONS } from "../../jobs/price-list";
 import { listFilesQuery, uploadQuery } from "../../files/service";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { jobView, page } from "../response-schemas";

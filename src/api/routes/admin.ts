@@ -12,7 +12,8 @@ import { monthlySummaryOfUser } from "../../credits/summary";
 import { systemSummary } from "../../credits/system-summary";
 import { currentUser, requireAdmin } from "../auth";
 import { idempotencyKeyFrom } from "../idempotency";
-import { addCreditsBody, balanceQuery, createUserBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery, userIdBody } from "../schemas";
+import { requestIdOf } from "../request-id";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
 import { parse } from "../validate";
 
 export function adminRouter(ctx: AppContext): Router {
@@ -50,23 +51,22 @@ export function adminRouter(ctx: AppContext): Router {
 
   r.post("/admin/credits/add", async (req, res) => {
     const b = parse(addCreditsBody, req.body);
-    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description, expiresAt: b.expires_at ? new Date(b.expires_at) : undefined };
-    replyCredits(res, await addCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req)));
+    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description, expiresAt: b.expires_at ? new Date(b.expires_at) : undefined, reason: b.reason };
+    replyCredits(res, await addCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req), requestIdOf(req)));
   });
 
   r.post("/admin/credits/remove", async (req, res) => {
     const b = parse(removeCreditsBody, req.body);
-    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description };
-    replyCredits(res, await removeCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req)));
+    const change = { userId: b.user_id, amount: b.amount, creditType: b.credit_type, description: b.description, reason: b.reason };
+    replyCredits(res, await removeCredits(ctx, currentUser(req), change, idempotencyKeyFrom(req), requestIdOf(req)));
   });
 
-  r.post("/admin/credits/pause", async (req, res) => {
-    res.json(await setCreditStatus(ctx, parse(userIdBody, req.body).user_id, "paused"));
-  });
-
-  r.post("/admin/credits/resume", async (req, res) => {
-    res.json(await setCreditStatus(ctx, parse(userIdBody, req.body).user_id, "active"));
-  });
+  for (const [op, status] of [["pause", "paused"], ["resume", "active"]] as const) {
+    r.post(`/admin/credits/${op}`, async (req, res) => {
+      const b = parse(creditStatusBody, req.body);
+      res.json(await setCreditStatus(ctx, b.user_id, status, { actorId: currentUser(req).id, requestId: requestIdOf(req), reason: b.reason }));
+    });
+  }
 
   r.get("/admin/credits/system/summary", async (_req, res) => {
     res.json(await systemSummary(ctx));

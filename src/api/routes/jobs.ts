@@ -4,6 +4,7 @@
  */
 import { Router } from "express";
 import type { AppContext } from "../../context";
+import { jobsWithDisputes, jobWithDispute } from "../../disputes/job-view";
 import { AppError } from "../../errors";
 import { estimate } from "../../jobs/quote";
 import * as jobs from "../../jobs/service";
@@ -37,11 +38,11 @@ export function jobsRouter(ctx: AppContext, { admission }: ApiServices): Router 
   });
 
   r.get("/jobs", async (req, res) => {
-    res.json(await jobs.listJobs(ctx, currentUser(req), parse(listJobsQuery, req.query, "query")));
+    res.json(await jobsWithDisputes(ctx, currentUser(req), parse(listJobsQuery, req.query, "query")));
   });
 
   r.get("/jobs/:id", async (req, res) => {
-    res.json(await jobs.getJobView(ctx, currentUser(req), req.params.id));
+    res.json(await jobWithDispute(ctx, currentUser(req), req.params.id));
   });
 
   r.post("/jobs/:id/cancel", async (req, res) => {

@@ -7,7 +7,6 @@
 import type { AppContext } from "../../context";
 import { dispatchEmails, MailBatch } from "../../mail/notifications";
 import type { ScheduledTask } from "../../lib/scheduled-task";
-import { stripeFor } from "../stripe-client";
 import { syncStripeSubscription } from "../stripe-sync";
 
 /** How long after a period's end Stripe's renewal counts as overdue (Stripe finalises renewal invoices about an hour in). */
@@ -15,7 +14,7 @@ export const RENEWAL_GRACE_MS = 2 * 3600_000;
 
 export async function reconcileStripeSubscriptions(ctx: AppContext, now: Date, limit = 100): Promise<{ checked: number; granted: number; failed: number }> {
   const out = { checked: 0, granted: 0, failed: 0 };
-  const stripe = stripeFor(ctx.config);
+  const stripe = ctx.stripe;
   if (!stripe) return out;
   const due: { stripe_subscription_id: string }[] = await ctx.ds.query(
     `SELECT stripe_subscription_id FROM subscriptions

@@ -10,7 +10,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import { Stream } from "openai/core/streaming";
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
-import { SystemError, UserError } from "../../errors";
+import { SystemError, UserError } from "../../run-errors";
 import { countChars } from "./input";
 
 export interface CompletionRequest {

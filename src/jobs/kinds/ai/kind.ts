@@ -12,9 +12,9 @@
  */
 import type OpenAI from "openai";
 import { Unavailable } from "../../../errors";
-import { SystemError, UserError } from "../../errors";
+import { SystemError, UserError } from "../../run-errors";
 import type { JobKind } from "../../kind";
-import { aiHold, aiMaxOutputChars, aiPrice, PRICES } from "../../pricing";
+import { aiHold, aiMaxOutputChars, aiPrice, PRICES } from "../../price-list";
 import { complete, createAiClient } from "./completion";
 import { type AiInput, aiInput, inputChars, toMessages } from "./input";
 

@@ -15,9 +15,9 @@ import { FileStore, toFileView } from "../../../files/store";
 import { BlobTooLarge } from "../../../files/write-blob";
 import { UUID_RE } from "../../../lib/ids";
 import { toInt } from "../../../ledger/types";
-import { SystemError, UserError } from "../../errors";
+import { SystemError, UserError } from "../../run-errors";
 import type { JobKind, KindServices } from "../../kind";
-import { FILE_OPERATIONS, type FileOperation, filePrice, PRICES } from "../../pricing";
+import { FILE_OPERATIONS, type FileOperation, filePrice, PRICES } from "../../price-list";
 import { OPERATIONS } from "./operations";
 
 export interface FileInput {

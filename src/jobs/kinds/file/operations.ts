@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { Transform, type TransformCallback, Writable } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { CsvError, parse as csvParse } from "csv-parse";
-import type { FileOperation } from "../../pricing";
+import type { FileOperation } from "../../price-list";
 
 /** Largest CSV record csv-to-json accepts, in bytes (a runaway quote would otherwise grow without bound). */
 export const MAX_CSV_RECORD_BYTES = 1024 * 1024;

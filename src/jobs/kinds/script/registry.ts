@@ -26,8 +26,12 @@ export interface ScriptDefinition {
   maxStdoutBytes?: number;
   /** Bytes of stderr kept (default 64 KiB). */
   maxStderrBytes?: number;
-  /** V8 heap limit of the script in MB (default 256); running out is a platform failure. */
+  /** V8 heap limit of the script in MB (default 256); running out is the user's failure (charged). */
   maxMemoryMb?: number;
+  /** CPU seconds per run, overriding SCRIPT_CPU_SECONDS for this script (0 = no limit). */
+  cpuSeconds?: number;
+  /** Writable memory per run in MB, overriding SCRIPT_MEMORY_MB for this script (0 = no limit). */
+  memoryMb?: number;
 }
 
 export const DEFAULT_MAX_STDOUT = 1024 * 1024;

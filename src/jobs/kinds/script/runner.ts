@@ -6,21 +6,27 @@
  *   URL, no API keys) and a fresh working directory, removed afterwards;
  * - its own process group (detached), so a timeout or cancel kills the script
  *   and anything it started (kill(-pgid, SIGKILL));
+ * - operating-system limits (./sandbox.ts): CPU seconds, writable memory, and
+ *   death with its worker; a record of the run so a worker that starts after
+ *   this one was SIGKILLed reaps what is left (./orphans.ts);
  * - a V8 heap limit, and stdout/stderr kept only up to a cap.
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:fs";
-import { access, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access } from "node:fs/promises";
 import path from "node:path";
-import { SystemError } from "../../errors";
+import { SystemError } from "../../run-errors";
+import { ScriptRun } from "./orphans";
 import { CappedOutput, ProgressLineFilter } from "./output";
+import { DEFAULT_SCRIPT_LIMITS, sandboxCommand, type ScriptLimits } from "./sandbox";
 
 export interface RunScriptOptions {
   signal: AbortSignal;
   maxStdoutBytes: number;
   maxStderrBytes: number;
   maxMemoryMb: number;
+  /** Operating-system limits per run (default DEFAULT_SCRIPT_LIMITS). */
+  limits?: ScriptLimits;
   onProgress(percent: number): void;
 }
 
@@ -57,19 +63,22 @@ export async function runScript(file: string, params: unknown, opts: RunScriptOp
   } catch (err) {
     throw new SystemError(`The script file ${path.basename(file)} is missing or unreadable on this worker.`, { cause: err });
   }
-  const workdir = await mkdtemp(path.join(tmpdir(), "holdfast-script-"));
+  const run = await ScriptRun.create();
   try {
-    return await spawnAndWait(file, params, workdir, opts);
+    return await spawnAndWait(file, params, run, opts);
   } finally {
-    await rm(workdir, { recursive: true, force: true }).catch(() => undefined);
+    // Every exit path kills the group first, so nothing writes here any more.
+    await run.release();
   }
 }
 
-function spawnAndWait(file: string, params: unknown, workdir: string, opts: RunScriptOptions): Promise<ScriptExit> {
+function spawnAndWait(file: string, params: unknown, run: ScriptRun, opts: RunScriptOptions): Promise<ScriptExit> {
+  const workdir = run.workdir;
   return new Promise<ScriptExit>((resolve, reject) => {
     const started = Date.now();
     if (opts.signal.aborted) return reject(opts.signal.reason);
-    const child = spawn(process.execPath, [`--max-old-space-size=${opts.maxMemoryMb}`, file], {
+    const { command, args } = sandboxCommand([`--max-old-space-size=${opts.maxMemoryMb}`, file], opts.limits ?? DEFAULT_SCRIPT_LIMITS);
+    const child = spawn(command, args, {
       cwd: workdir,
       env: { PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", HOME: workdir, TMPDIR: workdir },
       detached: true,
@@ -84,6 +93,9 @@ function spawnAndWait(file: string, params: unknown, workdir: string, opts: RunS
     // A script that never reads stdin closes it early: EPIPE is not an error here.
     child.stdin.on("error", () => undefined);
     child.stdin.end(JSON.stringify(params ?? {}));
+    // Recorded before anything else can happen to this worker: a worker that starts after it died
+    // kills what is left of the group. A failed write only weakens that safety net.
+    const recorded = child.pid ? run.started(child.pid).catch(() => undefined) : Promise.resolve();
 
     let done = false;
     const onAbort = () => killGroup(child.pid);
@@ -98,7 +110,9 @@ function spawnAndWait(file: string, params: unknown, workdir: string, opts: RunS
     child.once("error", (err: NodeJS.ErrnoException) => {
       // Could not start (ENOENT, EAGAIN, ENOMEM …): the platform's fault.
       killGroup(child.pid);
-      finish(() => reject(new SystemError(`The script could not be started: ${err.code ?? err.message}.`, { cause: err })));
+      void recorded.then(() =>
+        finish(() => reject(new SystemError(`The script could not be started: ${err.code ?? err.message}.`, { cause: err }))),
+      );
     });
     child.once("exit", (code, signal) => {
       // Anything the script left running in its group goes with it.
@@ -112,7 +126,7 @@ function spawnAndWait(file: string, params: unknown, workdir: string, opts: RunS
           r();
         }, DRAIN_MS).unref();
       });
-      void drained.then(() =>
+      void Promise.all([drained, recorded]).then(() =>
         finish(() => {
           filter.end();
           if (opts.signal.aborted) reject(opts.signal.reason);

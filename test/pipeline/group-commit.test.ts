@@ -1,10 +1,10 @@
 /**
- * Batcher (group commit per key), without services: the flush function is a
+ * GroupCommit (group commit per key), without services: the flush function is a
  * fake whose every call hands back a deferred the test settles, so which
  * calls end up in which batch is decided by the test, not by timing.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Batcher } from "../../src/lib/batcher";
+import { GroupCommit } from "../../src/lib/group-commit";
 import { rng } from "../helpers/util";
 
 interface Deferred<T> {
@@ -69,10 +69,10 @@ function track<T>(p: Promise<T>): { state: "pending" | "fulfilled" | "rejected";
   return t;
 }
 
-describe("Batcher", () => {
+describe("GroupCommit", () => {
   it("runs the first call alone, at once (flush is called before run returns)", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p = track(b.run("k", 1));
     expect(f.calls).toHaveLength(1);
     expect(f.calls[0]).toMatchObject({ key: "k", items: [1] });
@@ -86,7 +86,7 @@ describe("Batcher", () => {
 
   it("flushes the calls that arrive while a flush is in flight together, in call order, as the next batch", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const first = track(b.run("k", 1));
     const later = [2, 3, 4, 5].map((i) => track(b.run("k", i)));
     await settle();
@@ -116,7 +116,7 @@ describe("Batcher", () => {
 
   it("after a quiet spell the next call runs at once again, alone", async () => {
     const f = fakeFlush<string, number, number>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p1 = b.run("k", 1);
     f.calls[0]!.done.resolve([10]);
     expect(await p1).toBe(10);
@@ -130,7 +130,7 @@ describe("Batcher", () => {
 
   it("flushes different keys independently and concurrently", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const a1 = track(b.run("a", 1));
     const b1 = track(b.run("b", 1));
     const a2 = track(b.run("a", 2));
@@ -159,7 +159,7 @@ describe("Batcher", () => {
 
   it("never overlaps two batches of one key; every call gets its own outcome (seeded random interleaving)", async () => {
     const f = fakeFlush<number, number, string>();
-    const b = new Batcher(f.flush, { maxBatch: 7 });
+    const b = new GroupCommit(f.flush, { maxBatch: 7 });
     const next = rng(424242);
     const keys = 5;
     const results: { key: number; item: number; t: ReturnType<typeof track<string>> }[] = [];
@@ -203,7 +203,7 @@ describe("Batcher", () => {
 
   it("splits a long wait into batches of at most maxBatch, one after the other", async () => {
     const f = fakeFlush<string, number, number>();
-    const b = new Batcher(f.flush, { maxBatch: 3 });
+    const b = new GroupCommit(f.flush, { maxBatch: 3 });
     const ps = Array.from({ length: 9 }, (_, i) => track(b.run("k", i)));
     expect(f.calls.map((c) => c.items)).toEqual([[0]]);
     const expected = [[0], [1, 2, 3], [4, 5, 6], [7, 8]];
@@ -219,12 +219,12 @@ describe("Batcher", () => {
 
   it("refuses a batch size that is not a whole number ≥ 1 (it would flush empty batches forever)", () => {
     const f = fakeFlush<string, number, number>();
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new Batcher(f.flush, { maxBatch: bad }), String(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new GroupCommit(f.flush, { maxBatch: bad }), String(bad)).toThrow(RangeError);
   });
 
   it("rejects only the call whose outcome is an Error", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p0 = track(b.run("k", 0));
     const ps = [1, 2, 3].map((i) => track(b.run("k", i)));
     f.calls[0]!.done.resolve(["ok0"]);
@@ -240,7 +240,7 @@ describe("Batcher", () => {
 
   it("a flush that throws rejects every call of that batch with its error; later calls still work", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p0 = track(b.run("k", 0));
     const batch = [1, 2, 3].map((i) => track(b.run("k", i)));
     f.calls[0]!.done.resolve(["ok0"]);
@@ -266,7 +266,7 @@ describe("Batcher", () => {
   it("a flush that throws synchronously (not an async function) is treated the same", async () => {
     let n = 0;
     const boom = new Error("sync throw");
-    const b = new Batcher<string, number, number>((_k, items) => {
+    const b = new GroupCommit<string, number, number>((_k, items) => {
       if (n++ === 0) throw boom;
       return Promise.resolve(items.map((x) => x + 1));
     });
@@ -280,7 +280,7 @@ describe("Batcher", () => {
 
   it("a flush returning the wrong number of outcomes rejects the whole batch; later calls still work", async () => {
     const f = fakeFlush<string, number, string>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p0 = track(b.run("k", 0));
     const batch = [1, 2].map((i) => track(b.run("k", i)));
     f.calls[0]!.done.resolve([]); // too few for the first, single-item batch
@@ -305,7 +305,7 @@ describe("Batcher", () => {
 
   it("an outcome that is a falsy value (null, 0, '') still resolves its call", async () => {
     const f = fakeFlush<string, number, number | string | null>();
-    const b = new Batcher(f.flush);
+    const b = new GroupCommit(f.flush);
     const p0 = track(b.run("k", 0));
     const ps = [1, 2, 3].map((i) => track(b.run("k", i)));
     f.calls[0]!.done.resolve([null]);
@@ -322,7 +322,7 @@ describe("Batcher", () => {
     it("holds a batch that is not full until its oldest call is lingerMs old, then flushes everything that came", async () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
       const f = fakeFlush<string, number, number>();
-      const b = new Batcher(f.flush, { lingerMs: 5 });
+      const b = new GroupCommit(f.flush, { lingerMs: 5 });
       const ps = [track(b.run("k", 1))];
       expect(f.calls).toHaveLength(0); // lingering, not flushed at once
       vi.advanceTimersByTime(3);
@@ -340,7 +340,7 @@ describe("Batcher", () => {
     it("a full batch does not linger", () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
       const f = fakeFlush<string, number, number>();
-      const b = new Batcher(f.flush, { lingerMs: 1000, maxBatch: 3 });
+      const b = new GroupCommit(f.flush, { lingerMs: 1000, maxBatch: 3 });
       for (const i of [1, 2]) void b.run("k", i);
       expect(f.calls).toHaveLength(0);
       void b.run("k", 3);
@@ -352,7 +352,7 @@ describe("Batcher", () => {
     it("calls that waited for a batch in flight past their linger go as soon as it is done", async () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
       const f = fakeFlush<string, number, number>();
-      const b = new Batcher(f.flush, { lingerMs: 5 });
+      const b = new GroupCommit(f.flush, { lingerMs: 5 });
       void b.run("k", 1);
       vi.advanceTimersByTime(5);
       expect(f.calls).toHaveLength(1);
@@ -372,7 +372,7 @@ describe("Batcher", () => {
     it("refuses a negative or non-finite linger", () => {
       const f = fakeFlush<string, number, number>();
       for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        expect(() => new Batcher(f.flush, { lingerMs: bad }), String(bad)).toThrow(RangeError);
+        expect(() => new GroupCommit(f.flush, { lingerMs: bad }), String(bad)).toThrow(RangeError);
       }
     });
   });

@@ -11,7 +11,7 @@
  * the same order: a value, or an Error that rejects only that item's call. If
  * `flush` itself throws, every call of that batch rejects with the error.
  */
-export class Batcher<K, I, O> {
+export class GroupCommit<K, I, O> {
   private readonly waiting = new Map<K, Entry<I, O>[]>();
   private readonly busy = new Set<K>();
   private readonly timers = new Map<K, NodeJS.Timeout>();
@@ -20,7 +20,7 @@ export class Batcher<K, I, O> {
 
   constructor(
     private readonly flush: (key: K, items: I[]) => Promise<(O | Error)[]>,
-    opts: BatcherOptions = {},
+    opts: GroupCommitOptions = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 100;
     this.lingerMs = opts.lingerMs ?? 0;
@@ -82,7 +82,7 @@ export class Batcher<K, I, O> {
   }
 }
 
-export interface BatcherOptions {
+export interface GroupCommitOptions {
   /** Most calls per batch (default 100). */
   maxBatch?: number;
   /**

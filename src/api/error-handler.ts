@@ -6,6 +6,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
+import { requestIdOf } from "./request-id";
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
   return { error: { code, message, details } };
@@ -62,7 +63,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(400).json(errorBody("invalid_request", "The request could not be read.", { reason: h.type ?? "bad_request" }));
       return;
     }
-    logger.error({ err, method: req.method, path: req.path }, "unhandled error");
+    logger.error({ err, method: req.method, path: req.path, requestId: requestIdOf(req) }, "unhandled error");
     res.status(500).json(errorBody("internal", "Something went wrong on our side. It has been logged."));
   };
 }

@@ -1,22 +1,16 @@
 /**
- * The stripe-events worker: processes stored Stripe events, each exactly
- * once. The event row is locked FOR UPDATE, its effect applied and
+ * Processing stored Stripe events, each exactly once (the stripe-events
+ * worker, src/workers/stripe-event-worker.ts, calls this per event id). The event row is locked FOR UPDATE, its effect applied and
  * processed_at set in ONE transaction: a crash before commit leaves the event
  * unprocessed (it is retried, and the effect was rolled back with it); a
  * second delivery of the job waits on the lock and then sees processed_at.
  * Emails the effect queued are dispatched after the commit.
  */
-import { type Job as BullJob, Worker } from "bullmq";
 import type Stripe from "stripe";
 import type { AppContext } from "../context";
 import { dispatchEmails, MailBatch } from "../mail/notifications";
-import { createRedis, QUEUE } from "../queues";
 import { requireStripe } from "./stripe-client";
 import { handleStripeEvent } from "./webhook-handlers";
-
-export interface StripeEventJob {
-  eventId: string;
-}
 
 export type ProcessOutcome = { status: "processed"; outcome: string } | { status: "already_processed" } | { status: "unknown_event" };
 
@@ -50,33 +44,4 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
   await dispatchEmails(ctx, mail.ids);
   if (result.status === "processed") ctx.logger.info({ event: eventId, outcome: result.outcome }, "stripe event processed");
   return result;
-}
-
-export interface StripeEventWorker {
-  worker: Worker<StripeEventJob>;
-  close(timeoutMs?: number): Promise<void>;
-}
-
-/** Start processing the stripe-events queue (the API/worker process entrypoints call this). */
-export function startStripeEventWorker(ctx: AppContext, opts: { concurrency?: number } = {}): StripeEventWorker {
-  const connection = createRedis(ctx.config.REDIS_URL);
-  const worker = new Worker<StripeEventJob>(QUEUE.stripeEvents, (job: BullJob<StripeEventJob>) => processStripeEvent(ctx, job.data.eventId), {
-    connection,
-    prefix: ctx.config.QUEUE_PREFIX,
-    // Events for one subscription serialise on its advisory lock anyway.
-    concurrency: opts.concurrency ?? 4,
-  });
-  worker.on("error", (err) => ctx.logger.error({ err }, "stripe-events worker error"));
-  worker.on("failed", (job, err) =>
-    ctx.logger.warn({ err, event: job?.data.eventId, attempt: job?.attemptsMade }, "processing a Stripe event failed; it will be retried"),
-  );
-  return {
-    worker,
-    async close(timeoutMs = ctx.config.SHUTDOWN_TIMEOUT_MS) {
-      const closing = worker.close();
-      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
-      if ((await Promise.race([closing, timer])) === "timeout") await worker.close(true);
-      connection.disconnect();
-    },
-  };
 }

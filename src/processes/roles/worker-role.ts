@@ -4,8 +4,11 @@
  * mail. Each is a BullMQ Worker, so running N worker processes spreads all
  * three over them.
  */
-import { startStripeEventWorker } from "../../billing/webhook-worker";
-import { startMailWorker } from "../../mail/worker";
+import { scriptLimits } from "../../jobs/builtin";
+import { reapOrphanedScripts } from "../../jobs/kinds/script/orphans";
+import { missingProtections } from "../../jobs/kinds/script/sandbox";
+import { startStripeEventWorker } from "../../workers/stripe-event-worker";
+import { startMailWorker } from "../../workers/mail-worker";
 import { startJobWorker } from "../../workers/job-runner";
 import type { RoleStarter } from "../run";
 
@@ -17,6 +20,11 @@ export const workerRole: RoleStarter = {
   // Nobody waits on a worker the way a client waits on a submission (see WORKER_NICE).
   nice: (config) => config.WORKER_NICE,
   async start(ctx) {
+    // Scripts a dead worker left behind (it was SIGKILLed, or ran out of memory) are killed and
+    // their directories removed before this one takes jobs (src/jobs/kinds/script/orphans.ts).
+    const reaped = await reapOrphanedScripts(ctx.logger);
+    if (reaped.runs > 0) ctx.logger.warn(reaped, "reaped script runs of dead workers");
+    for (const m of missingProtections(scriptLimits(ctx.config))) ctx.logger.warn(m);
     const jobs = startJobWorker(ctx);
     const stripeEvents = startStripeEventWorker(ctx);
     const mail = startMailWorker(ctx);

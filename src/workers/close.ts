@@ -1,0 +1,23 @@
+import type { Worker } from "bullmq";
+
+/**
+ * Stop a BullMQ worker: it takes no new jobs and its running ones get up to
+ * `timeoutMs` to finish. Past that, `onTimeout` runs (abort them, say) and
+ * the close is forced; a forced-off job's lock expires and it is retried
+ * elsewhere, so nothing is lost. Resolves once the worker is closed.
+ */
+export async function closeWorker(worker: Worker, timeoutMs: number, onTimeout?: () => void): Promise<void> {
+  const closing = worker.close();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((r) => {
+    timer = setTimeout(() => r("timeout"), timeoutMs);
+    timer.unref();
+  });
+  const first = await Promise.race([closing, timedOut]);
+  clearTimeout(timer);
+  if (first === "timeout") {
+    onTimeout?.();
+    await worker.close(true);
+    await closing;
+  }
+}
