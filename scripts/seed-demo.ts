@@ -6,11 +6,14 @@
  *
  * The key is DEMO_API_KEY when set, else the one saved in DEMO_KEY_FILE
  * (default .data/demo-api-key), else a new one saved there.
- * Prints DEMO_API_KEY=… and DEMO_USER_ID=… on stdout; notes go to stderr.
+ * Prints DEMO_API_KEY=…, DEMO_USER_ID=… and DEMO_SIGN_IN_TOKEN=… (a
+ * single-use dashboard sign-in, valid 15 min) on stdout; notes go to stderr.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { systemClock } from "../src/clock";
 import { loadConfig } from "../src/config";
+import { createSignInToken } from "../src/dashboard/sessions";
 import { createDataSource } from "../src/db/data-source";
 import { derivedId } from "../src/lib/ids";
 import * as ledger from "../src/ledger";
@@ -51,6 +54,8 @@ async function main(): Promise<void> {
     console.error(`[seed] demo user ${DEMO_EMAIL}: ${g.status === "created" ? `granted ${DEMO_CREDITS} credits` : "already seeded"}; available ${b.available}`);
     console.log(`DEMO_API_KEY=${key}`);
     console.log(`DEMO_USER_ID=${user.id}`);
+    // A one-click dashboard sign-in for the demo user (single use, short-lived).
+    console.log(`DEMO_SIGN_IN_TOKEN=${(await createSignInToken({ ds, clock: systemClock }, key)).token}`);
   } finally {
     await ds.destroy();
   }

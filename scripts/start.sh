@@ -4,10 +4,12 @@
 #   1. dependencies (npm ci when node_modules is missing or stale)
 #   2. PostgreSQL + Redis (scripts/services.sh up: uses DATABASE_URL/REDIS_URL
 #      when they answer, else starts project-local servers)
-#   3. build (tsc → dist/; compiled JS starts faster and uses less memory than tsx)
+#   3. build (tsc → dist/; compiled JS starts faster and uses less memory than tsx;
+#      vite → dist/web, the dashboard the API serves at / and /admin)
 #   4. migrate + seed the demo user (demo@holdfast.local, 1000 credits, once)
 #   5. API + worker + scheduler in one process; once it answers, print the URL,
-#      the demo key and curl lines to submit a job and read it back.
+#      a one-click dashboard sign-in link, the demo key and curl lines to
+#      submit a job and read it back.
 #
 # Settings: the environment, then .env (variables already set win). PORT
 # (default 3000), ADMIN_API_KEY, and everything in .env.example.
@@ -40,11 +42,13 @@ while IFS= read -r line; do
   esac
 done <<<"$services_out"
 
-say "building (tsc -p tsconfig.build.json)…"
+say "building (tsc -p tsconfig.build.json; the dashboard with vite)…"
 node_modules/.bin/tsc -p tsconfig.build.json
+node_modules/.bin/vite build --config web/vite.config.mts --logLevel warn
 
 seed_out="$(node dist/scripts/seed-demo.js)"
 DEMO_API_KEY="$(sed -n 's/^DEMO_API_KEY=//p' <<<"$seed_out")"
+DEMO_SIGN_IN_TOKEN="$(sed -n 's/^DEMO_SIGN_IN_TOKEN=//p' <<<"$seed_out")"
 
 PORT="${PORT:-3000}"
 export PORT
@@ -65,6 +69,10 @@ banner() {
   cat <<EOF
 
   Holdfast is running at $BASE_URL   (API, worker and scheduler; Ctrl-C stops)
+
+  Dashboard:  $BASE_URL/#sign-in=$DEMO_SIGN_IN_TOKEN
+              (signs you in as the demo user; the link works once, for 15 minutes —
+               afterwards sign in at $BASE_URL/ with the API key below)
 
   Demo user:  demo@holdfast.local   API key: $DEMO_API_KEY
 

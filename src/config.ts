@@ -77,6 +77,8 @@ export const configSchema = z.object({
 
   /** Folder for uploaded and produced files (default ./storage). */
   STORAGE_DIR: z.string().default("storage"),
+  /** The dashboard's static build (`npm run build` writes it; default dist/web). */
+  DASHBOARD_DIR: z.string().default("dist/web"),
   /** Largest upload in bytes (default 512 MiB). */
   MAX_UPLOAD_BYTES: int(512 * 1024 * 1024),
   /** Folder of registered scripts for the `script` kind (default ./scripts/registry). */

@@ -8,12 +8,14 @@ import path from "node:path";
 import { Client } from "pg";
 import type { TestProject } from "vitest/node";
 import { connectAndMigrate } from "../src/db/data-source";
+import { ensureBrowser, ensureDashboardBuilt } from "./helpers/dashboard-build";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     redisUrl: string;
     templateDb: string;
+    chromiumPath: string;
   }
 }
 
@@ -54,6 +56,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("databaseUrl", databaseUrl);
   project.provide("redisUrl", redisUrl);
   project.provide("templateDb", TEMPLATE_DB);
+  // The browser tests (test/browser) drive the dashboard's static build in Debian's Chromium.
+  ensureDashboardBuilt(root);
+  project.provide("chromiumPath", ensureBrowser(root));
 
   return async () => {
     const c = new Client({ connectionString: databaseUrl });

@@ -7,6 +7,7 @@ import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
 import { registerMoneyMetrics } from "../metrics/money-metrics";
 import { authenticate } from "./auth";
+import { dashboardRouter } from "./dashboard";
 import { errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
@@ -53,6 +54,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   api.use(jobsRouter(ctx, services));
   for (const make of opts.routers ?? []) api.use(make(ctx, services));
   app.use("/api/v1", api);
+  app.use(dashboardRouter(ctx));
 
   app.use(notFoundHandler());
   app.use(countRepeated402s(ctx)); // anomaly alerts: counts 402s per key, then passes the error on

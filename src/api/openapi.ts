@@ -16,6 +16,7 @@ import { adminDocs } from "./docs/admin";
 import { billingDocs } from "./docs/billing";
 import { keysDocs } from "./docs/keys";
 import { creditsDocs } from "./docs/credits";
+import { dashboardDocs } from "./docs/dashboard";
 import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
@@ -33,6 +34,7 @@ export const openApiContributors: OpenApiContributor[] = [
   adminDocs,
   opsDocs,
   disputesDocs,
+  dashboardDocs,
   billingDocs,
   keysDocs,
 ];

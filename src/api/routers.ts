@@ -11,6 +11,8 @@ import { creditsRouter } from "./routes/credits";
 import { billingRouter } from "./routes/billing";
 import { stripeWebhookRouter } from "./routes/stripe-webhook";
 import { disputesRouter } from "./routes/disputes";
+import { sessionRouter } from "./routes/session";
+import { lotsRouter } from "./routes/lots";
 import type { RouterFactory } from "./services";
 import { keysRouter } from "./routes/keys";
 import { alertsRouter } from "./routes/alerts";
@@ -24,6 +26,7 @@ export const authenticatedRouters: RouterFactory[] = [
   pricingRouter,
   billingRouter,
   disputesRouter,
+  lotsRouter,
   keysRouter,
   alertsRouter,
 ];
@@ -33,4 +36,5 @@ export const publicRouters: RouterFactory[] = [
   // Authenticates per route; before the JSON parser so uploads stream untouched.
   filesRouter,
   stripeWebhookRouter, // raw body: the Stripe signature covers the exact bytes
+  sessionRouter, // dashboard sign-in: how a browser gets authenticated in the first place
 ];

@@ -128,7 +128,10 @@ export const removeCreditsBody = z
   .strict()
   .meta({ id: "RemoveCreditsRequest" });
 
-export const userIdBody = z.object({ user_id: uuid }).strict().meta({ id: "UserIdRequest" });
+export const userIdBody = z
+  .object({ user_id: uuid, reason: z.string().trim().max(500).optional().meta({ description: "Why (for the audit log)." }) })
+  .strict()
+  .meta({ id: "UserIdRequest" });
 
 /** Pause / resume: the user and, for the audit log, why. */
 export const creditStatusBody = z

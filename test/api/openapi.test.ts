@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
+  route?: { path: string | RegExp | (string | RegExp)[]; methods: Record<string, boolean> };
   handle?: { stack?: Layer[] };
   rawPath?: string | string[];
 }
@@ -72,6 +72,9 @@ function servedRoutes(app: Express): string[] {
     for (const layer of stack) {
       if (layer.route) {
         for (const path of [layer.route.path].flat()) {
+          // A pattern route (the dashboard's HTML pages: /, /jobs, /admin …) serves many paths and is
+          // no API operation; every route with a path of its own must be documented.
+          if (typeof path !== "string") continue;
           for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== "_all") out.add(`${method} ${toOpenApi(prefix + path)}`);
         }
       } else if (layer.handle?.stack) {

@@ -1,0 +1,147 @@
+/**
+ * The admin dashboard and buying credits in a real browser (Chromium)
+ * against the real platform: API, job worker and Stripe event worker
+ * in-process, a fake Stripe on loopback whose signed webhook grants credits.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStripeEventWorker, type StripeEventWorker } from "../../src/workers/stripe-event-worker";
+import { launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
+import { FakeStripe } from "../helpers/fake-stripe";
+import { waitFor } from "../helpers/platform";
+import { type KindsPlatform, startKindsPlatform } from "../kinds/setup";
+
+let p: KindsPlatform;
+let stripe: FakeStripe;
+let events: StripeEventWorker;
+let browser: Browser;
+let admin: { id: string; key: string };
+beforeAll(async () => {
+  stripe = await FakeStripe.start();
+  [p, browser] = await Promise.all([startKindsPlatform({ env: stripe.env() }), launchBrowser()]);
+  events = startStripeEventWorker(p.ctx);
+  admin = await p.user({ role: "admin" });
+});
+afterAll(async () => {
+  await browser?.close();
+  await events?.close(5000);
+  await p?.ctx.queues.stripeEvents.obliterate({ force: true }).catch(() => undefined);
+  await p?.close();
+  await stripe?.close();
+});
+
+const emailOf = async (id: string) => ((await p.ctx.ds.query(`SELECT email FROM users WHERE id = $1`, [id])) as { email: string }[])[0]!.email;
+
+describe("buying credits", () => {
+  it("shows the live price, goes to Stripe Checkout, and the balance rises after the signed webhook", async () => {
+    const u = await p.user({ credits: 10 });
+    const s = await openSession(browser, p.url);
+    // Stripe's hosted page is not reachable here: answer it with a stand-in page.
+    await s.context.route("https://checkout.stripe.test/**", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Stripe Checkout (fake)</title>" }));
+    await signIn(s.page, u.key, "/buy");
+    await s.page.getByLabel("Credits", { exact: true }).fill("1000");
+    const quote = (await p.api(u.key, "POST", "/api/v1/credits/purchase/validate", { credits: 1000 })).body;
+    await s.page.getByTestId("quote-total").filter({ hasText: `$${quote.total}` }).waitFor();
+    expect(quote.total).toBe("95.00"); // bulk discount shown live
+    await screenshot(s.page, "buy");
+    await s.page.getByRole("button", { name: "Buy with Stripe" }).click();
+    await s.page.waitForURL(/^https:\/\/checkout\.stripe\.test\//);
+
+    const [checkout] = (await p.ctx.ds.query(`SELECT stripe_session_id FROM checkouts WHERE user_id = $1`, [u.id])) as { stripe_session_id: string }[];
+    const [completed] = stripe.completeCheckout(checkout!.stripe_session_id);
+    expect((await stripe.deliver(p.url, completed!)).status).toBe(200);
+    await waitFor(async () => ((await p.ctx.ds.query(`SELECT processed_at FROM stripe_events WHERE id = $1`, [completed!.id])) as { processed_at: Date | null }[])[0]?.processed_at, { what: "webhook processed" });
+
+    await s.page.goto("/buy?checkout=success");
+    await s.page.getByText("Payment received").waitFor();
+    await s.page.getByRole("link", { name: "Overview" }).click();
+    await s.page.getByTestId("balance-available").filter({ hasText: /^1,010$/ }).waitFor();
+    expect(s.errors).toEqual([]);
+    await s.close();
+  });
+});
+
+describe("admin", () => {
+  it("finds a user, adds credits with a reason, pauses them; the user's next submit shows the paused message", async () => {
+    const u = await p.user({ credits: 20 });
+    const email = await emailOf(u.id);
+    const a = await openSession(browser, p.url);
+    await signIn(a.page, admin.key, "/admin");
+    await a.page.getByLabel("Search").fill(email);
+    const row = a.page.getByTestId("user-row");
+    await row.filter({ hasText: email }).waitFor();
+    expect(await row.count()).toBe(1);
+    await a.page.getByLabel("Search").fill("");
+    await screenshot(a.page, "admin-users");
+    await row.filter({ hasText: email }).getByRole("link").click();
+    await a.page.getByTestId("admin-balance-available").filter({ hasText: /^20$/ }).waitFor();
+
+    await a.page.getByLabel("Reason (goes to the audit log)").fill("goodwill");
+    await a.page.getByLabel("Credits", { exact: true }).fill("5");
+    await a.page.getByRole("button", { name: "Add credits" }).click();
+    await a.page.getByTestId("admin-balance-available").filter({ hasText: /^25$/ }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/balance")).body.available).toBe(25);
+
+    await a.page.getByLabel("Reason (goes to the audit log)").fill("suspicious activity");
+    await a.page.getByRole("button", { name: "Pause" }).click();
+    await a.page.getByTestId("user-status").filter({ hasText: "paused" }).waitFor();
+    await screenshot(a.page, "admin-user");
+    expect((await p.api(admin.key, "GET", `/api/v1/admin/users/${u.id}`)).body.status).toBe("paused");
+
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key, "/jobs");
+    await s.page.getByTestId("estimate").waitFor();
+    await s.page.getByRole("button", { name: "Submit job" }).click();
+    await s.page.getByRole("alert").filter({ hasText: "Your credit service is paused" }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/jobs")).body.data).toEqual([]);
+
+    // Resume: the user can submit again.
+    await a.page.getByRole("button", { name: "Resume" }).click();
+    await a.page.getByTestId("user-status").filter({ hasText: "active" }).waitFor();
+    expect(a.errors).toEqual([]);
+    expect(s.errors).toEqual([]);
+    await a.close();
+    await s.close();
+  });
+
+  it("shows system totals with dollar values, and Bull Board behind the admin session", async () => {
+    const a = await openSession(browser, p.url);
+    await signIn(a.page, admin.key, "/admin/system");
+    const sys = (await p.api(admin.key, "GET", "/api/v1/admin/credits/system/summary")).body;
+    await a.page.getByTestId("system-issued").filter({ hasText: sys.issued.toLocaleString("en-US") }).waitFor();
+    await a.page.getByText(`$${sys.spent_usd}`).first().waitFor();
+    await screenshot(a.page, "admin-system");
+    expect(a.errors).toEqual([]);
+    await a.page.getByRole("link", { name: /Bull Board/ }).click();
+    await a.page.waitForURL(/\/admin\/queues/);
+    await a.page.getByText("Holdfast queues").first().waitFor();
+    await a.close();
+  });
+
+  it("opens a dispute as a user and resolves it with a refund as an admin", async (t) => {
+    const probe = await p.api(admin.key, "GET", "/api/v1/admin/disputes");
+    if (probe.status === 404) return t.skip("the disputes API (POST /api/v1/disputes, /api/v1/admin/disputes…) is not on this branch yet");
+    const u = await p.user({ credits: 20 });
+    const job = await p.api(u.key, "POST", "/api/v1/jobs", { kind: "script", input: { script: "wordcount", parameters: { text: "x" } } });
+    const done = await p.final(u.key, job.body.id);
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key, `/disputes?job_id=${job.body.id}`);
+    await s.page.getByLabel("What happened").fill("The count was wrong.");
+    await s.page.getByLabel("Reason").selectOption("quality");
+    await s.page.getByRole("button", { name: "Open dispute" }).click();
+    await s.page.getByTestId("dispute-status").filter({ hasText: "open" }).waitFor();
+    await screenshot(s.page, "disputes");
+
+    const a = await openSession(browser, p.url);
+    await signIn(a.page, admin.key, "/admin/disputes");
+    await a.page.getByTestId("dispute-row").first().waitFor();
+    await a.page.getByRole("button", { name: "Refund" }).first().click();
+    await a.page.getByText("Refunded.").waitFor();
+    await s.page.reload();
+    await s.page.getByTestId("dispute-status").filter({ hasText: "resolved" }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/balance")).body.available).toBe(20);
+    expect(done.credits.charged).toBeGreaterThan(0);
+    await a.close();
+    await s.close();
+  });
+});

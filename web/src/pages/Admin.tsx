@@ -1,0 +1,360 @@
+/**
+ * The admin dashboard: users (search, status filter, balance, lots, history,
+ * limits, add/remove credits, pause/resume with a reason), system totals with
+ * a chart, alerts, the dispute queue and a link to Bull Board.
+ */
+import { type FormEvent, useState } from "react";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
+import { Link } from "../router";
+import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
+import { DisputeTable } from "./Disputes";
+import { TransactionTable } from "./Transactions";
+
+export function AdminApp({ path }: { path: string }) {
+  const user = /^\/admin\/users\/([0-9a-f-]{36})$/.exec(path);
+  if (user) return <UserDetail id={user[1]!} />;
+  if (path === "/admin/system") return <SystemPage />;
+  if (path === "/admin/disputes") return <DisputeQueue />;
+  return <UsersPage />;
+}
+
+function UsersPage() {
+  const [status, setStatus] = useState("");
+  const [search, setSearch] = useState("");
+  const users = useLoad(() => get<Page<UserView>>(`/admin/users${qs({ status, limit: 200 })}`), [status]);
+  const q = search.trim().toLowerCase();
+  const rows = (users.data?.data ?? []).filter((u) => !q || u.email.toLowerCase().includes(q) || (u.name ?? "").toLowerCase().includes(q) || u.id.startsWith(q));
+  return (
+    <>
+      <h1>Users</h1>
+      <div className="filters">
+        <Field label="Search">
+          <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="email, name or id" />
+        </Field>
+        <Field label="Status">
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">any</option>
+            <option value="active">active</option>
+            <option value="paused">paused</option>
+          </select>
+        </Field>
+      </div>
+      {users.error ? <LoadError error={users.error} what="Users" /> : null}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((u) => (
+              <tr key={u.id} data-testid="user-row" data-user-id={u.id}>
+                <td>
+                  <Link href={`/admin/users/${u.id}`}>{u.email}</Link>
+                </td>
+                <td>{u.name ?? ""}</td>
+                <td>{u.role}</td>
+                <td data-testid="user-status">{u.status}</td>
+                <td>{dateTime(u.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {users.data && rows.length === 0 ? <p className="muted">No users match.</p> : null}
+    </>
+  );
+}
+
+interface Lot {
+  id: string;
+  category: string;
+  remaining: number;
+  expires_at: string | null;
+}
+
+function UserDetail({ id }: { id: string }) {
+  const user = useLoad(() => get<UserView>(`/admin/users/${id}`), [id]);
+  const balance = useLoad(() => get<Balance>(`/admin/users/${id}/balance`), [id]);
+  const lots = useLoad(() => get<Page<Lot>>(`/admin/users/${id}/lots`), [id]);
+  const history = useLoad(() => get<Page<Transaction>>(`/admin/users/${id}/transactions?limit=50`), [id]);
+  const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [amount, setAmount] = useState("");
+  const [reason, setReason] = useState("");
+  const [ceil, setCeil] = useState({ daily: "", monthly: "" });
+  const refresh = () => {
+    user.reload();
+    balance.reload();
+    lots.reload();
+    history.reload();
+  };
+  const act = async (what: string, fn: () => Promise<unknown>) => {
+    setMsg(null);
+    try {
+      await fn();
+      setMsg({ kind: "ok", text: what });
+      refresh();
+    } catch (err) {
+      const e = toApiError(err);
+      setMsg({ kind: "error", text: e.missing ? "This action is not available on this server yet." : e.message });
+    }
+  };
+  const credits = (dir: "add" | "remove") => (e: FormEvent) => {
+    e.preventDefault();
+    void act(`Credits ${dir === "add" ? "added" : "removed"}.`, () =>
+      post(`/admin/credits/${dir}`, { user_id: id, amount: Number(amount), description: reason.trim() || `admin ${dir}` }, { "Idempotency-Key": crypto.randomUUID() }),
+    );
+  };
+  const u = user.data;
+  const ceiling = (v: string) => (v.trim() === "" ? null : Number(v));
+  return (
+    <>
+      <p>
+        <Link href="/admin">← Users</Link>
+      </p>
+      <h1>{u ? u.email : "User"}</h1>
+      {user.error ? <LoadError error={user.error} what="This user" /> : null}
+      {u ? (
+        <p>
+          Role {u.role} · status <strong data-testid="user-status">{u.status}</strong> · since {dateTime(u.created_at)}
+        </p>
+      ) : null}
+      <section className="cards" aria-label="Balance">
+        <div className="card">
+          <h2>Available</h2>
+          <p className="big" data-testid="admin-balance-available">{balance.data ? fmt(balance.data.available) : "…"}</p>
+        </div>
+        <div className="card">
+          <h2>Held</h2>
+          <p className="big">{balance.data ? fmt(balance.data.held) : "…"}</p>
+        </div>
+        <div className="card">
+          <h2>Posted</h2>
+          <p className="big">{balance.data ? fmt(balance.data.posted) : "…"}</p>
+        </div>
+      </section>
+      <section aria-labelledby="actions-title" className="panel">
+        <h2 id="actions-title">Actions</h2>
+        <Field label="Reason (goes to the audit log)">
+          <input value={reason} onChange={(e) => setReason(e.target.value)} />
+        </Field>
+        <form className="inline-form" onSubmit={credits("add")}>
+          <Field label="Credits">
+            <input type="number" min={1} value={amount} onChange={(e) => setAmount(e.target.value)} required />
+          </Field>
+          <button type="submit">Add credits</button>
+          <button type="button" className="secondary" onClick={(e) => credits("remove")(e as unknown as FormEvent)} disabled={!amount}>
+            Remove credits
+          </button>
+        </form>
+        <p>
+          {u?.status === "paused" ? (
+            <button type="button" onClick={() => void act("Resumed.", () => post("/admin/credits/resume", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+              Resume
+            </button>
+          ) : (
+            <button type="button" className="danger" onClick={() => void act("Paused.", () => post("/admin/credits/pause", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+              Pause
+            </button>
+          )}
+        </p>
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act("Limits saved.", () => put(`/admin/users/${id}/limits`, { ceiling_daily: ceiling(ceil.daily), ceiling_monthly: ceiling(ceil.monthly) }));
+          }}
+        >
+          <Field label="Daily ceiling (credits)">
+            <input type="number" min={0} value={ceil.daily} onChange={(e) => setCeil({ ...ceil, daily: e.target.value })} placeholder="none" />
+          </Field>
+          <Field label="Monthly ceiling (credits)">
+            <input type="number" min={0} value={ceil.monthly} onChange={(e) => setCeil({ ...ceil, monthly: e.target.value })} placeholder="none" />
+          </Field>
+          <button type="submit" className="secondary">
+            Save limits
+          </button>
+        </form>
+        {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
+      </section>
+      <section aria-labelledby="lots-title">
+        <h2 id="lots-title">Lots</h2>
+        {lots.error ? <LoadError error={lots.error} what="Lots" /> : null}
+        <ul className="lots">
+          {lots.data?.data.map((l) => (
+            <li key={l.id}>
+              <strong>{fmt(l.remaining)}</strong> {l.category} {l.expires_at ? `expire on ${shortDate(l.expires_at)}` : "never expire"}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="history-title">
+        <h2 id="history-title">History</h2>
+        {history.error ? <LoadError error={history.error} what="History" /> : null}
+        <TransactionTable rows={history.data?.data ?? []} />
+      </section>
+    </>
+  );
+}
+
+interface SystemSummary {
+  issued: number;
+  spent: number;
+  refunded: number;
+  expired: number;
+  outstanding: number;
+  held: number;
+  spent_usd: string;
+  outstanding_usd: string;
+  users: { total: number; active: number; paused: number };
+}
+interface Alert {
+  id: string;
+  type: string;
+  user_id: string | null;
+  created_at: string;
+}
+
+function SystemPage() {
+  const sys = useLoad(() => get<SystemSummary>("/admin/credits/system/summary"), []);
+  const rate = useLoad(() => get<{ usd_per_credit: string }>("/credits/rate"), []);
+  const alerts = useLoad(() => get<Page<Alert>>("/admin/alerts"), []);
+  const s = sys.data;
+  const perCredit = Number(rate.data?.usd_per_credit ?? "0.10");
+  const money = (n: number) => `$${((Math.round(perCredit * 100) * n) / 100).toFixed(2)}`;
+  const totals = s
+    ? [
+        ["Issued", s.issued],
+        ["Spent", s.spent],
+        ["Refunded", s.refunded],
+        ["Expired", s.expired],
+        ["Outstanding", s.outstanding],
+      ] as const
+    : [];
+  return (
+    <>
+      <h1>System</h1>
+      {sys.error ? <LoadError error={sys.error} what="System totals" /> : null}
+      <section className="cards" aria-label="Totals">
+        {totals.map(([label, n]) => (
+          <div className="card" key={label}>
+            <h2>{label}</h2>
+            <p className="big" data-testid={`system-${label.toLowerCase()}`}>{fmt(n)}</p>
+            <p className="muted">{money(n)}</p>
+          </div>
+        ))}
+        {s ? (
+          <div className="card">
+            <h2>Users</h2>
+            <p className="big">{fmt(s.users.total)}</p>
+            <p className="muted">
+              {fmt(s.users.active)} active, {fmt(s.users.paused)} paused
+            </p>
+          </div>
+        ) : null}
+      </section>
+      <section aria-labelledby="spend-chart-title">
+        <h2 id="spend-chart-title">Credits by flow</h2>
+        <div className="chart" role="img" aria-label="Bar chart of credits issued, spent, refunded, expired and outstanding">
+          {s ? (
+            <ResponsiveContainer width="100%" height={240}>
+              <BarChart data={totals.map(([name, credits]) => ({ name, credits }))}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="name" fontSize={11} />
+                <YAxis allowDecimals={false} fontSize={11} width={50} />
+                <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
+                <Bar dataKey="credits" fill="#2563eb" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          ) : null}
+        </div>
+      </section>
+      <section aria-labelledby="alerts-title">
+        <h2 id="alerts-title">Alerts</h2>
+        {alerts.error ? <LoadError error={alerts.error} what="Alerts" /> : null}
+        {alerts.data && alerts.data.data.length === 0 ? <p className="muted">No alerts.</p> : null}
+        <ul>
+          {alerts.data?.data.map((a) => (
+            <li key={a.id}>
+              {dateTime(a.created_at)} — <strong>{a.type}</strong> {a.user_id ? <Link href={`/admin/users/${a.user_id}`}>user {a.user_id.slice(0, 8)}</Link> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="queues-title">
+        <h2 id="queues-title">Queues</h2>
+        <p>
+          <a href="/admin/queues">Open the queue dashboard (Bull Board)</a>
+        </p>
+      </section>
+    </>
+  );
+}
+
+function DisputeQueue() {
+  const [status, setStatus] = useState("open");
+  const list = useLoad(() => get<Page<Dispute>>(`/admin/disputes${qs({ status })}`), [status]);
+  const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const act = async (fn: () => Promise<unknown>, text: string) => {
+    setMsg(null);
+    try {
+      await fn();
+      setMsg({ kind: "ok", text });
+      list.reload();
+    } catch (err) {
+      setMsg({ kind: "error", text: toApiError(err).message });
+    }
+  };
+  return (
+    <>
+      <h1>Dispute queue</h1>
+      <Field label="Status">
+        <select value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">any</option>
+          <option value="open">open</option>
+          <option value="under_review">under review</option>
+          <option value="resolved">resolved</option>
+        </select>
+      </Field>
+      {list.error ? <LoadError error={list.error} what="The dispute queue" /> : null}
+      {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
+      <DisputeTable
+        rows={list.data?.data ?? []}
+        actions={(d) => (d.status === "resolved" ? null : <ResolveForm dispute={d} act={act} />)}
+      />
+    </>
+  );
+}
+
+function ResolveForm({ dispute, act }: { dispute: Dispute; act: (fn: () => Promise<unknown>, text: string) => Promise<void> }) {
+  const [credits, setCredits] = useState(String(dispute.disputed_credits));
+  const [note, setNote] = useState("");
+  const base = `/admin/disputes/${dispute.id}`;
+  return (
+    <div className="resolve">
+      {dispute.status === "open" ? (
+        <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/review`), "Marked under review.")}>
+          Review
+        </button>
+      ) : null}
+      <Field label="Refund credits">
+        <input type="number" min={1} max={dispute.disputed_credits} value={credits} onChange={(e) => setCredits(e.target.value)} />
+      </Field>
+      <Field label="Note">
+        <input value={note} onChange={(e) => setNote(e.target.value)} />
+      </Field>
+      <button type="button" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "refund", credits: Number(credits), note: note || "refunded" }), "Refunded.")}>
+        Refund
+      </button>
+      <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "reject", note: note || "rejected" }), "Rejected.")}>
+        Reject
+      </button>
+    </div>
+  );
+}
