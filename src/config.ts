@@ -19,7 +19,24 @@ export const configSchema = z.object({
   /** Public base URL used in links (checkout return URLs, printed hints). */
   PUBLIC_URL: optionalString,
   DATABASE_URL: z.string().url().default("postgres://holdfast:holdfast@127.0.0.1:54329/holdfast"),
+  /**
+   * PostgreSQL statement_timeout of the app's sessions in ms (default 30000; 0 = none): a statement
+   * stuck this long is cancelled (the request answers 503) instead of holding its locks on.
+   * Migrations and `npm run ledger:check` use their own sessions without it.
+   */
+  DB_STATEMENT_TIMEOUT_MS: int(30_000),
+  /**
+   * PostgreSQL lock_timeout of the app's sessions in ms (default 5000; 0 = none): waiting longer than
+   * this for a row lock (a user's account, a job) gives up with 503 rather than queueing behind it.
+   */
+  DB_LOCK_TIMEOUT_MS: int(5_000),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:63799"),
+  /**
+   * Longest wait in ms for one Redis command someone is waiting on (queue
+   * writes, publishes, rate-limit counters; default 500). While Redis is
+   * unreachable these fail at once; workers wait Redis out instead.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).default(500),
   /** BullMQ key prefix; use a hash tag ("{holdfast}") on Redis Cluster. */
   QUEUE_PREFIX: z.string().min(1).default("holdfast"),
   /** The first admin's API key; its user is created on start if missing. */
@@ -33,6 +50,22 @@ export const configSchema = z.object({
    * always checked in the database where it matters (see src/users/key-cache.ts).
    */
   AUTH_CACHE_TTL_MS: int(2000),
+  /** Uploads (POST /files) per minute per API key (default 60; 0 = off). */
+  UPLOAD_RATE_LIMIT_PER_MINUTE: int(60),
+  /** Credit purchases (POST /credits/purchase) per minute per API key (default 10; 0 = off). */
+  PURCHASE_RATE_LIMIT_PER_MINUTE: int(10),
+  /** Open event streams (GET /jobs/:id/events) per API key and API process (default 10; 0 = no cap); more → 429. */
+  SSE_MAX_STREAMS_PER_KEY: int(10),
+  /** Bytes of files a user may keep stored, uploads and job outputs together (default 5 GiB; 0 = no quota); beyond → 413. */
+  STORAGE_QUOTA_BYTES: int(5 * 1024 * 1024 * 1024),
+  /** Idempotency keys are kept this many hours, like Stripe's (default 24). */
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  /** Days a processed Stripe event keeps its payload; the id row stays for deduplication (default 30). */
+  STRIPE_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Days sent or failed notification rows are kept (default 90). */
+  NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  /** Days a finished job keeps its input and result; credits and status stay forever (default 30; 0 = keep). */
+  JOB_RETENTION_DAYS: int(30),
   /** Largest JSON body in bytes (default 1 MiB). */
   JSON_BODY_LIMIT_BYTES: int(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

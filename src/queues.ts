@@ -22,9 +22,75 @@ export interface JobRunData {
   jobId: string;
 }
 
-/** Redis connection suitable for BullMQ (blocking commands need maxRetriesPerRequest null). */
+/**
+ * Redis connection for BullMQ workers and subscribers: their blocking
+ * commands need maxRetriesPerRequest null, and they wait out an outage.
+ */
 export function createRedis(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+}
+
+/**
+ * Redis connection for commands someone is waiting on: the queues the API
+ * adds to and removes from, publishes, rate-limit counters, readiness pings.
+ * It fails fast instead of queueing while Redis is away (BullMQ's advice for
+ * a Queue, which, unlike a Worker, runs no blocking command): with no
+ * offline queue a command rejects at once while the connection is down,
+ * `commandTimeout` (ms) bounds one that Redis accepted but does not answer,
+ * and a command in flight when the connection drops is retried at most once.
+ * The caller decides what a failure means (a submission is committed in
+ * PostgreSQL and the outbox relay dispatches it later). The connection itself
+ * keeps reconnecting in the background.
+ */
+export function createCommandRedis(url: string, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS, extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    enableReadyCheck: true,
+    // Reconnect quickly at first, then every 2 s at most, forever.
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    ...extra,
+  });
+}
+
+/** Default bound of one Redis command of the API, in ms (REDIS_COMMAND_TIMEOUT_MS). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
+/**
+ * A Queue whose writes answer within a bound even when its connection never
+ * became ready (a process started while Redis was down: BullMQ waits for the
+ * first "ready" before sending anything, and the offline-queue setting cannot
+ * cut that wait short). A write that timed out may still land once Redis is
+ * back; that is harmless because every job id is the database's id (adding
+ * twice is a no-op) and removal is idempotent.
+ */
+export class FailFastQueue<D = any> extends Queue<D> { // eslint-disable-line @typescript-eslint/no-explicit-any -- BullMQ's own default
+  constructor(name: string, opts: QueueOptions, private readonly boundMs: number) {
+    super(name, opts);
+  }
+
+  override add(...args: Parameters<Queue<D>["add"]>): ReturnType<Queue<D>["add"]> {
+    return bounded(super.add(...args), this.boundMs, `add to ${this.name}`);
+  }
+
+  override addBulk(...args: Parameters<Queue<D>["addBulk"]>): ReturnType<Queue<D>["addBulk"]> {
+    return bounded(super.addBulk(...args), this.boundMs, `addBulk to ${this.name}`);
+  }
+
+  override remove(...args: Parameters<Queue<D>["remove"]>): ReturnType<Queue<D>["remove"]> {
+    return bounded(super.remove(...args), this.boundMs, `remove from ${this.name}`);
+  }
+}
+
+/** Reject with a clear error when `p` has not settled within `ms` (p itself is left to finish or fail). */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined); // its failure after the timeout is nobody's business
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface Queues {
@@ -35,12 +101,18 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+/**
+ * The queues on one shared connection (createCommandRedis). Writes answer
+ * within `boundMs` (default: the command timeout plus 250 ms, so a command
+ * Redis answers just in time still wins; the bound mostly cuts the wait for a
+ * connection that was never ready).
+ */
+export function createQueues(connection: Redis, prefix: string, boundMs = DEFAULT_COMMAND_TIMEOUT_MS + 250): Queues {
   const opts: QueueOptions = { connection, prefix };
-  const jobs = new Queue<JobRunData>(QUEUE.jobs, opts);
-  const mail = new Queue(QUEUE.mail, opts);
-  const stripeEvents = new Queue(QUEUE.stripeEvents, opts);
-  const maintenance = new Queue(QUEUE.maintenance, opts);
+  const jobs = new FailFastQueue<JobRunData>(QUEUE.jobs, opts, boundMs);
+  const mail = new FailFastQueue(QUEUE.mail, opts, boundMs);
+  const stripeEvents = new FailFastQueue(QUEUE.stripeEvents, opts, boundMs);
+  const maintenance = new FailFastQueue(QUEUE.maintenance, opts, boundMs);
   return {
     jobs,
     mail,

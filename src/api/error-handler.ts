@@ -5,6 +5,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
 import { AppError } from "../errors";
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown } from "../lib/dependency-errors";
 import type { Logger } from "../logger";
 import { requestIdOf } from "./request-id";
 
@@ -33,7 +34,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err instanceof AppError) {
       if (err.code === "internal" || err.code === "unavailable") logger.warn({ err, path: req.path }, err.message);
+      // API.md: a 429 or a 503 says when to come back (the rate limiter sets its own).
+      if ((err.status === 429 || err.status === 503) && !res.get("Retry-After")) res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    // PostgreSQL or Redis down or restarting: the client may retry the same request shortly.
+    if (isDependencyDown(err)) {
+      logger.warn({ err, method: req.method, path: req.path }, "dependency unavailable");
+      res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      res.status(503).json(errorBody("unavailable", "A service this request needs (database or queue) is unreachable right now. Retry shortly; with an Idempotency-Key a retry is safe.", {
+        retry_after_seconds: DEPENDENCY_RETRY_AFTER_SECONDS,
+      }));
       return;
     }
     if (err instanceof ZodError) {

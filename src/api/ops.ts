@@ -44,9 +44,23 @@ export async function readiness(ctx: AppContext, timeoutMs = READY_CHECK_TIMEOUT
   const [postgres, redis] = await Promise.all([
     timed(() => ctx.ds.query("select 1"), timeoutMs),
     timed(async () => {
-      // A client that lost Redis queues commands until it is back (forever: maxRetriesPerRequest is
-      // null), so a probe would pile up PINGs; say "down" at once. Still connecting at start-up: wait.
+      // ctx.redis has no offline queue, so a PING fails at once while it is not connected; the
+      // status check also covers a client that would queue (a worker-style connection).
       if (["reconnecting", "close", "end"].includes(ctx.redis.status)) throw new Error(`connection is ${ctx.redis.status}`);
+      // Still making its first connection (a process just started): wait for it within the budget.
+      if (ctx.redis.status !== "ready") {
+        await new Promise<void>((resolve, reject) => {
+          const onReady = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            ctx.redis.off("ready", onReady);
+            reject(new Error(`connection is ${ctx.redis.status}`));
+          }, timeoutMs);
+          ctx.redis.once("ready", onReady);
+        });
+      }
       return ctx.redis.ping();
     }, timeoutMs),
   ]);

@@ -25,14 +25,28 @@ const WINDOW_SECONDS = 60;
  * key's budget even when their routers each build one.
  */
 export function creditRateLimit(ctx: AppContext): RequestHandler {
-  const points = ctx.config.RATE_LIMIT_PER_MINUTE;
+  return keyRateLimit(ctx, { name: "ratelimit", points: ctx.config.RATE_LIMIT_PER_MINUTE, what: "requests" });
+}
+
+export interface KeyRateLimitOptions {
+  /** Redis key segment of this budget ("ratelimit" is the credit routes' one). */
+  name: string;
+  /** Per key per minute; 0 turns the limit off. */
+  points: number;
+  /** What is counted, for the message ("uploads", "purchases" …). */
+  what: string;
+}
+
+/** A per-API-key budget per minute, shared by every API process (same rules as creditRateLimit). */
+export function keyRateLimit(ctx: AppContext, opts: KeyRateLimitOptions): RequestHandler {
+  const points = opts.points;
   if (points === 0) return (_req, _res, next) => next();
   const limiter = new RateLimiterRedis({
     storeClient: ctx.redis,
-    keyPrefix: `${ctx.config.QUEUE_PREFIX}:ratelimit`,
+    keyPrefix: `${ctx.config.QUEUE_PREFIX}:${opts.name}`,
     points,
     duration: WINDOW_SECONDS,
-    // Do not queue behind a reconnecting client (ctx.redis retries forever): fail fast, then open.
+    // Do not wait for a reconnecting client: fail fast, then open.
     rejectIfRedisNotReady: true,
   });
 
@@ -48,7 +62,7 @@ export function creditRateLimit(ctx: AppContext): RequestHandler {
       const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
       res.set({ "Retry-After": String(retryAfter), "X-RateLimit-Limit": String(points), "X-RateLimit-Remaining": "0" });
       apiMetrics(req)?.rateLimited.inc();
-      throw new AppError("rate_limited", `Too many requests for this API key: the limit is ${points} per minute. Retry in ${retryAfter} s.`, {
+      throw new AppError("rate_limited", `Too many ${opts.what} for this API key: the limit is ${points} per minute. Retry in ${retryAfter} s.`, {
         limit: points, window_seconds: WINDOW_SECONDS, retry_after_seconds: retryAfter,
       });
     }

@@ -61,6 +61,7 @@ export const jobView = z
       .nullable()
       .optional()
       .meta({ description: "GET /jobs and /jobs/:id: the job's newest dispute, or null." }),
+    pruned_at: isoTime.optional().meta({ description: "Present when input and result were dropped after JOB_RETENTION_DAYS (both are then null); credits and status are kept." }),
   })
   .meta({ id: "Job" });
 

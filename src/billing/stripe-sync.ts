@@ -86,6 +86,10 @@ export async function syncStripeSubscription(
   }
   const pkg = await priceToPackage(m, stripe, s.items.data[0]?.price);
   if (!pkg) return { outcome: "unknown_price", subscription: null };
+  // Every read from Stripe happens here, before the first ledger write: a grant locks the user's
+  // account row until commit, and a slow Stripe must not keep that user's submissions waiting.
+  const latest = s.latest_invoice;
+  const invoice = latest ? await resolvePaidInvoice(m, stripe, typeof latest === "string" ? await stripe.invoices.retrieve(latest) : latest) : null;
   const period = periodOf(s);
   const status = s.status as SubscriptionStatus;
   const customer = refId(s.customer);
@@ -129,10 +133,8 @@ export async function syncStripeSubscription(
     outcome = "updated";
   }
 
-  const latest = s.latest_invoice;
-  if (latest) {
-    const invoice = typeof latest === "string" ? await stripe.invoices.retrieve(latest) : latest;
-    const r = await applyPaidInvoice(ctx, m, stripe, invoice, row, mail);
+  if (invoice) {
+    const r = await grantPaidInvoice(ctx, m, invoice, row, mail);
     if (r === "granted") outcome += "+granted";
   }
   return { outcome, subscription: row, change };
@@ -144,24 +146,41 @@ export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
   return fromParent ?? refId((invoice as unknown as { subscription?: string | null }).subscription ?? null);
 }
 
+/** A paid invoice and the package it pays for, resolved before any ledger write (see resolvePaidInvoice). */
+export type ResolvedInvoice =
+  | { invoice: Stripe.Invoice; skip: string }
+  | { invoice: Stripe.Invoice; skip: null; pkg: PackageRow; line: Stripe.InvoiceLineItem };
+
 /**
- * Grant the period a paid subscription invoice pays for (caller holds the
- * subscription's lock). Only the invoices that open a period count: the first
- * (subscription_create) and each renewal (subscription_cycle). Proration
- * invoices of upgrades are covered by applyPlanChange.
+ * What a paid subscription invoice would grant. Only the invoices that open a
+ * period count: the first (subscription_create) and each renewal
+ * (subscription_cycle); proration invoices of upgrades are covered by
+ * applyPlanChange. May call Stripe (a price this database did not create),
+ * so call it before anything locks an account.
  */
+export async function resolvePaidInvoice(m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice): Promise<ResolvedInvoice> {
+  if (invoice.status !== "paid") return { invoice, skip: `invoice_${invoice.status ?? "unknown"}` };
+  if (invoice.billing_reason !== "subscription_create" && invoice.billing_reason !== "subscription_cycle") return { invoice, skip: "not_a_period_invoice" };
+  const line = invoice.lines.data.find((l) => l.parent?.type === "subscription_item_details" && !l.parent.subscription_item_details?.proration)
+    ?? invoice.lines.data[0];
+  if (!line) return { invoice, skip: "invoice_without_lines" };
+  const price = line.pricing?.price_details?.price ?? (line as unknown as { price?: Stripe.Price | null }).price ?? null;
+  const pkg = await priceToPackage(m, stripe, price);
+  if (!pkg) return { invoice, skip: "unknown_price" };
+  return { invoice, skip: null, pkg, line };
+}
+
+/** Grant the period of a resolved paid invoice (caller holds the subscription's lock); no outside call. */
+export async function grantPaidInvoice(ctx: AppContext, m: EntityManager, r: ResolvedInvoice, sub: SubscriptionRow, mail: MailBatch): Promise<string> {
+  if (r.skip !== null) return r.skip;
+  return grantPeriod(ctx, m, sub, r.pkg, {
+    start: fromUnix(r.line.period.start), end: fromUnix(r.line.period.end), invoiceId: r.invoice.id, amountCents: r.invoice.amount_paid, reason: "paid",
+  }, mail);
+}
+
+/** resolvePaidInvoice then grantPaidInvoice; where an account may already be locked, resolve first instead. */
 export async function applyPaidInvoice(
   ctx: AppContext, m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice, sub: SubscriptionRow, mail: MailBatch,
 ): Promise<string> {
-  if (invoice.status !== "paid") return `invoice_${invoice.status ?? "unknown"}`;
-  if (invoice.billing_reason !== "subscription_create" && invoice.billing_reason !== "subscription_cycle") return "not_a_period_invoice";
-  const line = invoice.lines.data.find((l) => l.parent?.type === "subscription_item_details" && !l.parent.subscription_item_details?.proration)
-    ?? invoice.lines.data[0];
-  if (!line) return "invoice_without_lines";
-  const price = line.pricing?.price_details?.price ?? (line as unknown as { price?: Stripe.Price | null }).price ?? null;
-  const pkg = await priceToPackage(m, stripe, price);
-  if (!pkg) return "unknown_price";
-  return grantPeriod(ctx, m, sub, pkg, {
-    start: fromUnix(line.period.start), end: fromUnix(line.period.end), invoiceId: invoice.id, amountCents: invoice.amount_paid, reason: "paid",
-  }, mail);
+  return grantPaidInvoice(ctx, m, await resolvePaidInvoice(m, stripe, invoice), sub, mail);
 }

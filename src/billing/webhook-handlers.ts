@@ -18,7 +18,7 @@ import { linkCustomer } from "./customers";
 import { getPackage } from "./packages";
 import { fulfilPurchase } from "./purchases";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
-import { applyPaidInvoice, invoiceSubscriptionId, syncStripeSubscription } from "./stripe-sync";
+import { grantPaidInvoice, invoiceSubscriptionId, resolvePaidInvoice, syncStripeSubscription } from "./stripe-sync";
 
 export interface HandlerContext {
   ctx: AppContext;
@@ -59,11 +59,13 @@ async function checkoutCompleted(h: HandlerContext, session: Stripe.Checkout.Ses
 async function invoicePaid(h: HandlerContext, invoice: Stripe.Invoice): Promise<string> {
   const subId = invoiceSubscriptionId(invoice);
   if (!subId) return "not_a_subscription_invoice";
+  // A paid invoice stays paid: the event's copy is enough to grant its period. Resolved before the
+  // sync, whose grants lock the account: no Stripe call may happen while that lock is held.
+  const resolved = await resolvePaidInvoice(h.m, h.stripe, invoice);
   // Sync first (creates the local row if this event beat customer.subscription.created).
   const r = await syncStripeSubscription(h.ctx, h.m, h.stripe, subId, h.mail);
   if (!r.subscription) return r.outcome;
-  // A paid invoice stays paid: the event's copy is enough to grant its period.
-  return `${r.outcome};${await applyPaidInvoice(h.ctx, h.m, h.stripe, invoice, r.subscription, h.mail)}`;
+  return `${r.outcome};${await grantPaidInvoice(h.ctx, h.m, resolved, r.subscription, h.mail)}`;
 }
 
 async function invoicePaymentFailed(h: HandlerContext, invoice: Stripe.Invoice): Promise<string> {

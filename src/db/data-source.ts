@@ -7,6 +7,15 @@ export interface DataSourceOptions {
   poolSize?: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Session limits of every pooled connection, in ms (PostgreSQL's
+   * statement_timeout and lock_timeout; unset or 0 = none). The app's
+   * processes set them from DB_STATEMENT_TIMEOUT_MS / DB_LOCK_TIMEOUT_MS;
+   * migrations, `npm run ledger:check` and the benchmarks run without them
+   * (long by nature), on data sources of their own.
+   */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -26,7 +35,13 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     logging: false,
     poolSize: opts.poolSize ?? 20,
     applicationName: opts.applicationName ?? "holdfast",
-    extra: { max: opts.poolSize ?? 20, idleTimeoutMillis: 30_000 },
+    extra: {
+      max: opts.poolSize ?? 20,
+      idleTimeoutMillis: 30_000,
+      // Sent at connection start-up (no extra round trip); pg omits a setting that is false.
+      statement_timeout: opts.statementTimeoutMs || false,
+      lock_timeout: opts.lockTimeoutMs || false,
+    },
   });
 }
 

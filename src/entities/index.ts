@@ -18,6 +18,7 @@ import { Baseline1765000000000 } from "./migrations/1765000000000-Baseline";
 import { DashboardSessions1765000000400 } from "./migrations/1765000000400-DashboardSessions";
 import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesAudit";
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
+import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 
 export const entities = [
   UserEntity,
@@ -37,6 +38,7 @@ export const migrations = [
   DashboardSessions1765000000400,
   DisputesAudit1765000000500,
   KeysAlerts1765000000600,
+  Outages1765000000700,
 ];
 
 export * from "./api-key";

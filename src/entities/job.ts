@@ -31,6 +31,8 @@ export interface Job {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** Set when the pruning task dropped input and result (JOB_RETENTION_DAYS); credits and status stay. */
+  prunedAt?: Date | null;
 }
 
 export const JobEntity = new EntitySchema<Job>({
@@ -61,5 +63,6 @@ export const JobEntity = new EntitySchema<Job>({
     startedAt: { name: "started_at", type: "timestamptz", nullable: true },
     finishedAt: { name: "finished_at", type: "timestamptz", nullable: true },
     updatedAt: { name: "updated_at", type: "timestamptz", updateDate: true },
+    prunedAt: { name: "pruned_at", type: "timestamptz", nullable: true },
   },
 });

@@ -67,6 +67,18 @@ export class FileStore {
     readonly storage: BlobStorage,
   ) {}
 
+  /** Bytes of all the user's stored files (uploads and job outputs). */
+  async usedBytes(userId: string): Promise<number> {
+    const rows: { used: string }[] = await this.ds.query(`SELECT coalesce(sum(size_bytes), 0)::text AS used FROM files WHERE user_id = $1`, [userId]);
+    return Number(rows[0]!.used);
+  }
+
+  /** Remove a file: the row first (no reader finds it any more), then its blob. */
+  async delete(file: StoredFile): Promise<void> {
+    await this.ds.query(`DELETE FROM files WHERE id = $1`, [file.id]);
+    await this.storage.remove(file.storageKey);
+  }
+
   /** Store an upload: stream → blob (hashed, limited) → row. */
   async create(f: NewFile): Promise<StoredFile> {
     return this.save(randomUUID(), null, f);

@@ -4,6 +4,7 @@
  * worker owns every ledger call.
  */
 import type { z } from "zod";
+import type { FileStore } from "../files/store";
 import type { Logger } from "../logger";
 
 export interface Estimate {
@@ -45,8 +46,8 @@ export interface RunOutcome<R> {
  */
 export type UserFailurePolicy = "none" | "measured" | "full";
 
-export interface JobKind<I = unknown, R = unknown> {
-  name: string;
+export interface JobKind<I = unknown, R = unknown, N extends string = string> {
+  name: N;
   /** One sentence for docs and the OpenAPI document. */
   description: string;
   input: z.ZodType<I>;
@@ -63,24 +64,45 @@ export interface JobKind<I = unknown, R = unknown> {
 }
 
 /**
- * A loose bag of optional services kinds can use; each kind checks for what
- * it needs. Kept open so operators can add kinds without touching the worker.
+ * Services kinds may use, each optional: a kind checks for what it needs and
+ * answers 503 without it. An operator's kind that needs another service adds
+ * it here by declaration merging (`declare module "…/jobs/kind" { interface
+ * KindServices { crm?: CrmClient } }`) and passes it to runProcess.
  */
 export interface KindServices {
-  [name: string]: unknown;
+  /** Uploaded and produced files (the file kind and the files routes share it). */
+  files?: FileStore;
 }
 
-/** The kind registry: one typed map from kind name to its definition, shared by API and worker. */
-export class KindRegistry {
-  private readonly kinds = new Map<string, JobKind<unknown, unknown>>();
+/** Any kind, whatever its input and result (what the registry hands out by a name only known at run time). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kind's input type is only known by name; the kind's schema checks it.
+export type AnyJobKind = JobKind<any, any>;
 
-  register<I, R>(kind: JobKind<I, R>): this {
+/** The input, result and name types of a kind. */
+export type KindInput<K> = K extends JobKind<infer I, unknown> ? I : never;
+export type KindResult<K> = K extends JobKind<unknown, infer R> ? R : never;
+
+/**
+ * The kind registry: one typed map from kind name to its definition, shared
+ * by the API and the worker. `register` widens the registry's type with the
+ * kind's name, input and result, so `KindsOf<typeof registry>["script"]`
+ * (and KindInput/KindResult of it) are known at compile time; a name known
+ * only at run time (a request, a job row) gets `AnyJobKind`, whose input the
+ * kind's own schema checks.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the empty map a registry starts from.
+export class KindRegistry<K extends Record<string, AnyJobKind> = {}> {
+  private readonly kinds = new Map<string, AnyJobKind>();
+
+  register<I, R, N extends string>(kind: JobKind<I, R, N>): KindRegistry<K & Record<N, JobKind<I, R, N>>> {
     if (this.kinds.has(kind.name)) throw new Error(`job kind "${kind.name}" is already registered`);
-    this.kinds.set(kind.name, kind as unknown as JobKind<unknown, unknown>);
-    return this;
+    this.kinds.set(kind.name, kind);
+    return this as unknown as KindRegistry<K & Record<N, JobKind<I, R, N>>>;
   }
 
-  get(name: string): JobKind<unknown, unknown> | undefined {
+  get<N extends keyof K & string>(name: N): K[N];
+  get(name: string): AnyJobKind | undefined;
+  get(name: string): AnyJobKind | undefined {
     return this.kinds.get(name);
   }
 
@@ -88,7 +110,10 @@ export class KindRegistry {
     return [...this.kinds.keys()].sort();
   }
 
-  all(): JobKind<unknown, unknown>[] {
+  all(): AnyJobKind[] {
     return this.names().map((n) => this.kinds.get(n)!);
   }
 }
+
+/** The name → kind map of a registry's type. */
+export type KindsOf<T> = T extends KindRegistry<infer K> ? K : never;

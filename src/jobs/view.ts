@@ -27,6 +27,8 @@ export interface JobView {
   finished_at: string | null;
   /** Reads of a job (GET /jobs, /jobs/:id) add its newest dispute, or null. */
   dispute?: JobDispute | null;
+  /** When input and result were dropped after JOB_RETENTION_DAYS (both then null); absent otherwise. */
+  pruned_at?: string;
 }
 
 export function toJobView(j: Job): JobView {
@@ -48,5 +50,6 @@ export function toJobView(j: Job): JobView {
     created_at: j.createdAt.toISOString(),
     started_at: j.startedAt ? j.startedAt.toISOString() : null,
     finished_at: j.finishedAt ? j.finishedAt.toISOString() : null,
+    ...(j.prunedAt ? { input: null, result: null, pruned_at: j.prunedAt.toISOString() } : {}),
   };
 }

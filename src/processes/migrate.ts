@@ -5,6 +5,7 @@
  * find nothing left to do.
  */
 import type { DataSource } from "typeorm";
+import { createDataSource } from "../db/data-source";
 import type { Logger } from "../logger";
 
 /** Arbitrary constant shared by every Holdfast process: "holdfast:migrate". */
@@ -25,5 +26,20 @@ export async function migrateUnderLock(ds: DataSource, logger?: Logger): Promise
     }
   } finally {
     await runner.release();
+  }
+}
+
+/**
+ * Migrate on a data source of its own: the app's sessions carry a
+ * statement_timeout and lock_timeout (DB_STATEMENT_TIMEOUT_MS,
+ * DB_LOCK_TIMEOUT_MS) that a long migration must not be cut off by.
+ */
+export async function migrateOnOwnConnection(url: string, logger?: Logger): Promise<string[]> {
+  const ds = createDataSource({ url, poolSize: 2, applicationName: "holdfast-migrate" });
+  await ds.initialize();
+  try {
+    return await migrateUnderLock(ds, logger);
+  } finally {
+    await ds.destroy();
   }
 }

@@ -1,7 +1,11 @@
 /**
- * One Holdfast process: load the configuration, build the context, apply
- * pending migrations, make sure the ADMIN_API_KEY admin exists, start its roles (API, worker, scheduler — any mix),
- * and stop them gracefully on SIGTERM/SIGINT within a bounded time.
+ * One Holdfast process: load the configuration, build the context, wait for
+ * PostgreSQL and Redis (retrying with backoff, logged: a process started
+ * before its dependencies waits for them instead of exiting), apply pending
+ * migrations, make sure the ADMIN_API_KEY admin exists, start its roles (API,
+ * worker, scheduler — any mix), and stop them gracefully on SIGTERM/SIGINT
+ * within a bounded time. Once started, each connection recovers on its own
+ * (the pg pool makes new connections, ioredis and BullMQ reconnect).
  *
  * Shutdown order: the API stops taking requests first (no new jobs), then
  * the worker finishes what it runs (up to SHUTDOWN_TIMEOUT_MS, then aborts:
@@ -10,12 +14,12 @@
  * once — a crash is survivable by design, it only delays work.
  */
 import { loadConfig, type Config } from "../config";
-import { type AppContext, closeContext, createContext } from "../context";
+import { type AppContext, closeContext, createContext, waitForDependencies } from "../context";
 import { builtinKinds, builtinServices } from "../jobs/builtin";
 import type { KindRegistry, KindServices } from "../jobs/kind";
 import { lowerPriority } from "../lib/priority";
 import { ensureBootstrapAdmin } from "../users/bootstrap";
-import { migrateUnderLock } from "./migrate";
+import { migrateOnOwnConnection } from "./migrate";
 
 /** A started role: stops within the given time. */
 export interface Role {
@@ -27,7 +31,14 @@ export interface RoleStarter {
   name: string;
   /** DB connections this role wants from the process's pool. */
   poolSize(config: Config): number;
-  start(ctx: AppContext): Promise<Role>;
+  /**
+   * Start the role. A role marked `early` is started before PostgreSQL and
+   * Redis answer and is handed the promise of them (the API listens at once,
+   * so /healthz and /readyz answer while the process waits); the others are
+   * started once that promise has resolved.
+   */
+  start(ctx: AppContext, dependencies: Promise<void>): Promise<Role>;
+  early?: boolean;
   /** CPU priority this role would run at; a process lowers its own only when every role it runs asks for it. */
   nice?(config: Config): number;
 }
@@ -38,6 +49,8 @@ export interface ProcessOptions {
   services?: (config: Config, ctx: AppContext) => KindServices;
   /** Grace added to SHUTDOWN_TIMEOUT_MS before the process exits regardless (default 5000 ms). */
   hardExitGraceMs?: number;
+  /** Gives up waiting for PostgreSQL and Redis at start-up. */
+  signal?: AbortSignal;
 }
 
 export interface RunningProcess {
@@ -52,22 +65,23 @@ export async function startProcess(name: string, starters: RoleStarter[], opts: 
   const kinds = opts.kinds ? opts.kinds(config) : builtinKinds(config);
   const nice = starters.every((s) => s.nice) ? Math.min(...starters.map((s) => s.nice!(config))) : 0;
   const poolSize = starters.reduce((n, s) => n + s.poolSize(config), 0);
-  const ctx = await createContext(config, { kinds, name: `holdfast-${name}`, poolSize });
+  // Not connected yet: a process started while PostgreSQL or Redis is down waits for them (below).
+  const ctx = await createContext(config, { kinds, name: `holdfast-${name}`, poolSize, connect: false });
   Object.assign(ctx.services, opts.services ? opts.services(config, ctx) : builtinServices(config, ctx.ds));
   const lowered = lowerPriority(nice);
   if (!lowered.ok) ctx.logger.warn({ nice, err: lowered.error }, "could not lower the process's CPU priority");
-  try {
-    await migrateUnderLock(ctx.ds, ctx.logger);
+  const dependencies = waitForDependencies(ctx, async () => {
+    await migrateOnOwnConnection(config.DATABASE_URL, ctx.logger);
     // The ADMIN_API_KEY user, whichever process starts first (idempotent, concurrent-safe).
     await ensureBootstrapAdmin(ctx);
-  } catch (err) {
-    await closeContext(ctx);
-    throw err;
-  }
+  }, { signal: opts.signal });
+  dependencies.catch(() => undefined); // awaited below; an early role may see it first
 
   const roles: Role[] = [];
   try {
-    for (const s of starters) roles.push(await s.start(ctx));
+    for (const s of starters.filter((x) => x.early)) roles.push(await s.start(ctx, dependencies));
+    await dependencies;
+    for (const s of starters.filter((x) => !x.early)) roles.push(await s.start(ctx, dependencies));
   } catch (err) {
     await Promise.allSettled(roles.map((r) => r.close(0)));
     await closeContext(ctx);

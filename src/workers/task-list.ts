@@ -11,6 +11,7 @@ import { billingTasks } from "../billing/tasks";
 import type { ScheduledTask } from "../lib/scheduled-task";
 import { anomalyTask } from "../alerts/anomaly-task";
 import { ledgerCheckTask } from "../alerts/ledger-check-task";
+import { pruneTask } from "../maintenance/prune";
 
 export function allTasks(): ScheduledTask[] {
   return [
@@ -24,5 +25,6 @@ export function allTasks(): ScheduledTask[] {
     // Monitoring: each ticks every 60 s and runs at its configured interval.
     ledgerCheckTask(), // LEDGER_CHECK_INTERVAL_MS: every invariant; a failure raises an alert
     anomalyTask(), // ALERT_CHECK_INTERVAL_MS: spend spikes and estimate drift
+    pruneTask(), // every hour: old idempotency keys, Stripe payloads, notifications, job payloads, partial uploads
   ];
 }

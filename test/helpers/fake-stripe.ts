@@ -86,6 +86,21 @@ export class FakeStripe {
     return { STRIPE_SECRET_KEY: FAKE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: FAKE_WEBHOOK_SECRET, STRIPE_API_BASE: this.url };
   }
 
+  /**
+   * The next request (any method) whose path matches waits until the returned
+   * function is called: a slow Stripe, for as long as the test wants.
+   */
+  stallNext(path: RegExp): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    this.stalls.push({ path, gate });
+    return release;
+  }
+
+  /** Requests waiting at a stall right now. */
+  stalled = 0;
+  private stalls: { path: RegExp; gate: Promise<void> }[] = [];
+
   failNext(path: RegExp, status = 500, error: Obj = { type: "api_error", message: "Stripe is having a bad day" }): void {
     this.failures.push({ path, status, error });
   }
@@ -100,6 +115,13 @@ export class FakeStripe {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const u = new URL(req.url ?? "/", "http://x");
+    const stall = this.stalls.findIndex((st) => st.path.test(u.pathname));
+    if (stall >= 0) {
+      const { gate } = this.stalls.splice(stall, 1)[0]!;
+      this.stalled++;
+      await gate;
+      this.stalled--;
+    }
     const body = req.method === "GET" ? parseForm(u.search.slice(1)) : parseForm(Buffer.concat(chunks).toString("utf8"));
     const key = req.headers["idempotency-key"] as string | undefined;
     this.requests.push({ method: req.method ?? "GET", path: u.pathname, body, idempotencyKey: key });

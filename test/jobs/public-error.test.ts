@@ -9,11 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { DataSource } from "typeorm";
 import { SystemError, TimedOut } from "../../src/jobs/run-errors";
-import { KindRegistry } from "../../src/jobs/kind";
+import { KindRegistry, type RunContext } from "../../src/jobs/kind";
 import { publicSystemMessage, scrubPaths } from "../../src/jobs/public-error";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
 
 const SECRET_DIR = "/srv/holdfast-internal/secret-dir";
+
+// The test kind reaches the database through a service of its own (declaration merging, as an operator's kind would).
+declare module "../../src/jobs/kind" {
+  interface KindServices {
+    ds?: DataSource;
+  }
+}
 
 /** Fails the way the input asks, with real errors; one attempt, so the first failure is final. */
 const leakyKind = {
@@ -24,8 +31,8 @@ const leakyKind = {
   timeoutMs: () => 5_000,
   onUserFailure: "none" as const,
   maxAttempts: 1,
-  async run(i: { how: string }, rc: { services: Record<string, unknown> }): Promise<never> {
-    const ds = rc.services.ds as DataSource;
+  async run(i: { how: string }, rc: RunContext): Promise<never> {
+    const ds = rc.services.ds!;
     try {
       if (i.how.startsWith("sql")) await ds.query(`SELECT secret_column FROM no_such_table_xyz WHERE id = $1`, [1]);
       if (i.how.startsWith("fs")) await readFile(`${SECRET_DIR}/config.json`);

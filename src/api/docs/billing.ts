@@ -23,9 +23,10 @@ export function billingDocs(registry: OpenAPIRegistry): void {
   });
   doc({
     method: "post", path: `${API_BASE}/credits/purchase`, tags: [TAG], auth: "key", credits: 0, summary: "Buy credits (Stripe Checkout)",
-    description: "Creates a Stripe Checkout Session for the quoted total and returns its `checkout_url`. Credits are added when Stripe reports the payment (webhook), as purchased credits that never expire.",
+    description: "Creates a Stripe Checkout Session for the quoted total and returns its `checkout_url`. Credits are added when Stripe reports the payment (webhook), as purchased credits that never expire. "
+      + "At most PURCHASE_RATE_LIMIT_PER_MINUTE per key (429 with Retry-After beyond).",
     body: purchaseBody, headers: idempotency, response: { status: 201, description: "The checkout (200 when an Idempotency-Key replays)." },
-    errors: ["invalid_request", "account_paused", "idempotency_conflict", "unavailable"],
+    errors: ["invalid_request", "account_paused", "idempotency_conflict", "rate_limited", "unavailable"],
   });
   doc({
     method: "get", path: `${API_BASE}/credits/purchases/:id`, tags: [TAG], auth: "key", credits: 0, summary: "A purchase's status",

@@ -60,10 +60,12 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     summary: "Upload a file",
     description: "Send the bytes as the raw body (any Content-Type but multipart; name it with `?name=`) or as multipart/form-data (the first file part is stored). "
       + "The upload streams to storage while its size and sha256 are computed; past MAX_UPLOAD_BYTES it is refused with 413 and nothing is kept. "
+      + "Past the user's storage quota (STORAGE_QUOTA_BYTES over all their files) it is refused with 413 `payload_too_large`, `details.reason = \"storage_quota\"` and the bytes used; delete files to make room. "
+      + "Uploads are rate-limited per key (UPLOAD_RATE_LIMIT_PER_MINUTE; 429 with Retry-After). "
       + `Use the id in a \`file\` job: operations ${FILE_OPERATIONS.map((o) => `\`${o}\``).join(", ")}.`,
     query: uploadQuery,
     response: { status: 201, description: "Stored.", schema: fileView },
-    errors: ["invalid_request", "payload_too_large"],
+    errors: ["invalid_request", "payload_too_large", "rate_limited"],
   });
 
   documentRoute(registry, {
@@ -79,6 +81,15 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     summary: "Get a file's metadata", description: "Another user's file is a 404, exactly like a missing one.",
     response: { status: 200, description: "The file.", schema: fileView },
     errors: ["not_found"],
+  });
+
+  documentRoute(registry, {
+    method: "delete", path: `${API_BASE}/files/:id`, tags: ["Files"], auth: "key", credits: 0,
+    summary: "Delete a file",
+    description: "Removes the file and its bytes; its space counts against the storage quota no more. A file a queued or running job will read is 409 `invalid_state` "
+      + "(cancel the job or wait for it). Another user's file is a 404, exactly like a missing one.",
+    response: { status: 204, description: "Deleted." },
+    errors: ["not_found", "invalid_state"],
   });
 
   documentRoute(registry, {
@@ -112,8 +123,9 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     summary: "Watch a job (server-sent events)",
     description: "A `text/event-stream` until the job is final: `event: job` (the whole job) first, then `event: progress` "
       + "(`{ job_id, progress }`) and `event: status` (`{ job_id, status }`) as they happen, and `event: job` again when the job is final, "
-      + "after which the server ends the stream. A `: keep-alive` comment comes every 15 s.",
+      + "after which the server ends the stream. A `: keep-alive` comment comes every 15 s. "
+      + "A key may hold SSE_MAX_STREAMS_PER_KEY streams open at once (per API process); one more is a 429 with Retry-After.",
     response: { status: 200, description: "The event stream.", schema: z.string(), contentType: "text/event-stream" },
-    errors: ["not_found"],
+    errors: ["not_found", "rate_limited"],
   });
 }

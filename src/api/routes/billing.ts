@@ -17,6 +17,7 @@ import type { AppContext } from "../../context";
 import { currentUser, requireAdmin } from "../auth";
 import { requestIdempotency } from "../idempotency";
 import { parse } from "../validate";
+import { keyRateLimit } from "../rate-limit";
 
 export function billingRouter(ctx: AppContext): Router {
   const r = Router();
@@ -25,12 +26,13 @@ export function billingRouter(ctx: AppContext): Router {
     res.json({ data: (await listPackages(ctx.ds.manager)).map(packageView), next_cursor: null });
   });
 
+  const purchaseLimit = keyRateLimit(ctx, { name: "ratelimit-purchase", points: ctx.config.PURCHASE_RATE_LIMIT_PER_MINUTE, what: "purchases" });
   r.post("/credits/purchase/validate", async (req, res) => {
     const body = parse(quoteBody, req.body);
     res.json(await quoteForUser(ctx, currentUser(req), body.credits, body.promo_code));
   });
 
-  r.post("/credits/purchase", async (req, res) => {
+  r.post("/credits/purchase", purchaseLimit, async (req, res) => {
     const body = parse(purchaseBody, req.body);
     const out = await startPurchase(ctx, currentUser(req), body, requestIdempotency(req));
     if (out.replayed) res.set("Idempotent-Replayed", "true");

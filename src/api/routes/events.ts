@@ -18,7 +18,8 @@ import { JobEventHub } from "../../jobs/event-hub";
 import type { JobEvent } from "../../jobs/events";
 import { getJobView, isFinal } from "../../jobs/service";
 import type { JobView } from "../../jobs/view";
-import { currentUser } from "../auth";
+import { AppError } from "../../errors";
+import { currentKeyHash, currentUser } from "../auth";
 
 export interface EventStreamOptions {
   /** Comment line interval in ms (default 15000). */
@@ -27,10 +28,31 @@ export interface EventStreamOptions {
   pollMs?: number;
 }
 
+/** Retry-After of a stream refused for too many open ones, in seconds. */
+const STREAM_RETRY_AFTER_SECONDS = 5;
+
 export function eventsRouter(ctx: AppContext, opts: EventStreamOptions = {}): Router {
   const hub = new JobEventHub(ctx.config.REDIS_URL, ctx.config.QUEUE_PREFIX, ctx.logger);
   const r = Router();
+  // Open streams per API key in this process: each holds a connection and a subscription for as long
+  // as the client likes, so one key may not hold more than SSE_MAX_STREAMS_PER_KEY of them.
+  const open = new Map<string, number>();
+  const cap = ctx.config.SSE_MAX_STREAMS_PER_KEY;
   r.get("/jobs/:id/events", async (req, res) => {
+    const key = currentKeyHash(req);
+    const n = open.get(key) ?? 0;
+    if (cap > 0 && n >= cap) {
+      res.set("Retry-After", String(STREAM_RETRY_AFTER_SECONDS));
+      throw new AppError("rate_limited", `This API key already has ${n} event streams open; the limit is ${cap}. Close one, or retry in ${STREAM_RETRY_AFTER_SECONDS} s.`, {
+        limit: cap, open_streams: n, retry_after_seconds: STREAM_RETRY_AFTER_SECONDS,
+      });
+    }
+    open.set(key, n + 1);
+    res.once("close", () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
     await streamJob(ctx, hub, currentUser(req), req.params.id, res, opts);
   });
   return r;

@@ -1,5 +1,5 @@
 /**
- * Files: upload (raw body or multipart), metadata, list, download.
+ * Files: upload (raw body or multipart), metadata, list, download, delete.
  *
  * Mounted with the public routers — before the JSON body parser — and
  * authenticated per route, so an upload streams to storage untouched whatever
@@ -12,6 +12,7 @@ import type { AppContext } from "../../context";
 import { AppError } from "../../errors";
 import * as files from "../../files/service";
 import { authenticate, currentUser } from "../auth";
+import { keyRateLimit } from "../rate-limit";
 import { parse } from "../validate";
 
 /** `filename*` per RFC 6266/5987, so any name survives the header. */
@@ -24,7 +25,9 @@ export function filesRouter(ctx: AppContext): Router {
   const r = Router();
   const auth = authenticate(ctx);
 
-  r.post("/files", auth, async (req, res) => {
+  const uploadLimit = keyRateLimit(ctx, { name: "ratelimit-upload", points: ctx.config.UPLOAD_RATE_LIMIT_PER_MINUTE, what: "uploads" });
+
+  r.post("/files", auth, uploadLimit, async (req, res) => {
     const q = parse(files.uploadQuery, req.query, "query");
     try {
       res.status(201).json(await files.uploadFile(ctx, currentUser(req), req, q));
@@ -41,6 +44,11 @@ export function filesRouter(ctx: AppContext): Router {
 
   r.get("/files/:id", auth, async (req, res) => {
     res.json(await files.getFile(ctx, currentUser(req), String(req.params.id)));
+  });
+
+  r.delete("/files/:id", auth, async (req, res) => {
+    await files.deleteFile(ctx, currentUser(req), String(req.params.id));
+    res.status(204).end();
   });
 
   r.get("/files/:id/content", auth, async (req, res) => {

@@ -6,33 +6,66 @@
  * job id, so a job that did reach Redis is not added twice.
  */
 import type { AppContext } from "../../context";
+import { cursorTs } from "../../lib/pagination";
 import type { ScheduledTask } from "../../lib/scheduled-task";
+import { type Keyset, readCursor, saveCursor } from "../../lib/task-cursor";
 import { dispatch } from "../dispatch";
 import { queueStates } from "./queue-state";
 
 export interface RelayOptions {
   /** Only jobs older than this, in ms (default 10000): younger ones may still be on their way from the API. */
   afterMs?: number;
-  /** Jobs per round (default 500); the rest go next round, oldest first. */
+  /** Jobs read per page (default 500). */
   batch?: number;
+  /**
+   * Most jobs looked at per round (default 5000). Jobs that wait in BullMQ
+   * deep in a backlog are unclaimed too; a round that stops at this bound
+   * saves its position (task_cursors), so the next round goes past them
+   * instead of reading the same head of the backlog again.
+   */
+  maxPerRound?: number;
 }
+
+const CURSOR = "outbox-relay";
 
 export async function relayOutbox(ctx: AppContext, now: Date, opts: RelayOptions = {}): Promise<{ relayed: number; waiting: number }> {
   const cutoff = new Date(now.getTime() - (opts.afterMs ?? 10_000));
-  const rows: { id: string; max_attempts: number }[] = await ctx.ds.query(
-    `SELECT id, max_attempts FROM jobs
-      WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
-      ORDER BY created_at LIMIT $2`,
-    [cutoff, opts.batch ?? 500],
-  );
-  if (rows.length === 0) return { relayed: 0, waiting: 0 };
-  // A job deep in a backlog is unclaimed too but waits in BullMQ: leave it.
-  // Adding it again would be a no-op anyway (same job id); asking first keeps
-  // the count honest. Entries BullMQ has finished are the reconciliation's.
-  const states = await queueStates(ctx, rows.map((r) => r.id));
-  const lost = rows.filter((r) => states.get(r.id) === "missing");
-  if (lost.length > 0) await dispatch(ctx, lost.map((r) => ({ id: r.id, attempts: r.max_attempts })));
-  return { relayed: lost.length, waiting: rows.filter((r) => states.get(r.id) === "live").length };
+  const page = opts.batch ?? 500;
+  const max = opts.maxPerRound ?? 5000;
+  const resumedFrom = await readCursor(ctx, CURSOR);
+  let after: Keyset | null = resumedFrom;
+  let relayed = 0;
+  let waiting = 0;
+  let checked = 0;
+  for (;;) {
+    if (checked >= max) {
+      await saveCursor(ctx, CURSOR, after);
+      return { relayed, waiting };
+    }
+    const rows: { id: string; max_attempts: number; created_ts: string }[] = await ctx.ds.query(
+      `SELECT id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+        WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
+          AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+        ORDER BY created_at, id LIMIT $4`,
+      [cutoff, after?.createdAt ?? null, after?.id ?? null, page],
+    );
+    if (rows.length === 0) break;
+    checked += rows.length;
+    const last = rows[rows.length - 1]!;
+    after = { createdAt: last.created_ts, id: last.id };
+    // A job deep in a backlog is unclaimed too but waits in BullMQ: leave it.
+    // Adding it again would be a no-op anyway (same job id); asking first keeps
+    // the count honest. Entries BullMQ has finished are the reconciliation's.
+    const states = await queueStates(ctx, rows.map((r) => r.id));
+    const lost = rows.filter((r) => states.get(r.id) === "missing");
+    if (lost.length > 0) await dispatch(ctx, lost.map((r) => ({ id: r.id, attempts: r.max_attempts })));
+    relayed += lost.length;
+    waiting += rows.filter((r) => states.get(r.id) === "live").length;
+    if (rows.length < page) break;
+  }
+  // Reached the end: the next round starts at the head again.
+  if (resumedFrom !== null) await saveCursor(ctx, CURSOR, null);
+  return { relayed, waiting };
 }
 
 export function outboxRelayTask(opts: RelayOptions & { everyMs?: number } = {}): ScheduledTask {

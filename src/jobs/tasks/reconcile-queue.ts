@@ -12,6 +12,7 @@
 import type { AppContext } from "../../context";
 import { cursorTs } from "../../lib/pagination";
 import type { ScheduledTask } from "../../lib/scheduled-task";
+import { type Keyset, readCursor, saveCursor } from "../../lib/task-cursor";
 import { dispatch } from "../dispatch";
 import { endJob } from "../store";
 import { clearFinished, queueStates } from "./queue-state";
@@ -25,7 +26,11 @@ export interface ReconcileOptions {
   staleMs?: number;
   /** Rows read per page (default 500). */
   page?: number;
-  /** Most jobs looked at per round (default 10000), oldest first. */
+  /**
+   * Most jobs looked at per round (default 10000). A round that stops there
+   * saves its position (task_cursors) and the next round goes on from it, so
+   * every live job is looked at, however long the backlog.
+   */
   maxPerRound?: number;
 }
 
@@ -44,14 +49,22 @@ export type ReconcileSummary = {
   refunded: number;
 };
 
+const CURSOR = "reconcile-queue";
+
 export async function reconcileQueue(ctx: AppContext, now: Date, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const staleMs = opts.staleMs ?? 60_000;
   const page = opts.page ?? 500;
   const max = opts.maxPerRound ?? 10_000;
   const summary: ReconcileSummary = { checked: 0, redispatched: 0, refunded: 0 };
-  let after: { createdAt: string; id: string } | null = null;
+  const resumedFrom = await readCursor(ctx, CURSOR);
+  let after: Keyset | null = resumedFrom;
 
-  while (summary.checked < max) {
+  for (;;) {
+    if (summary.checked >= max) {
+      // Bounded round: the next one resumes here rather than at the head.
+      await saveCursor(ctx, CURSOR, after);
+      return summary;
+    }
     const rows: LiveRow[] = await ctx.ds.query(
       `SELECT id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
         WHERE status IN ('queued', 'running')
@@ -91,6 +104,8 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
     }
     if (rows.length < page) break;
   }
+  // Reached the end: the next round starts at the head again.
+  if (resumedFrom !== null) await saveCursor(ctx, CURSOR, null);
   return summary;
 }
 

@@ -37,7 +37,7 @@ export interface AiResult {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
 }
 
-export function aiKind(opts: AiKindOptions): JobKind<AiInput, AiResult> {
+export function aiKind(opts: AiKindOptions): JobKind<AiInput, AiResult, "ai"> {
   let client: OpenAI | null = null;
   const getClient = (): OpenAI => {
     if (!opts.baseURL) throw new SystemError("The AI provider is not configured on this worker (AI_BASE_URL is unset).");

@@ -61,7 +61,7 @@ class ByteCounter extends Transform {
   }
 }
 
-export function fileKind(opts: FileKindOptions): JobKind<FileInput, FileResult> {
+export function fileKind(opts: FileKindOptions): JobKind<FileInput, FileResult, "file"> {
   return {
     name: "file",
     description: "Runs a streaming operation (csv-to-json, gzip, gunzip, sha256, line-count) over one of your files.",

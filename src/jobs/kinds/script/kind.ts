@@ -94,7 +94,7 @@ export function limitExceeded(x: Pick<ScriptExit, "exitCode" | "signal">): "cpu"
   return null;
 }
 
-export function scriptKind(registry: ScriptRegistry, limits: ScriptLimits = DEFAULT_SCRIPT_LIMITS): JobKind<ScriptInput, ScriptResult> {
+export function scriptKind(registry: ScriptRegistry, limits: ScriptLimits = DEFAULT_SCRIPT_LIMITS): JobKind<ScriptInput, ScriptResult, "script"> {
   return {
     name: "script",
     description: "Runs a script the operator registered, by name, with parameters checked against the script's schema.",

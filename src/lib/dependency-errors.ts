@@ -1,0 +1,62 @@
+/**
+ * Is this error a dependency being down or restarting (PostgreSQL, Redis),
+ * rather than a bug? Such errors are answered 503 `unavailable` with
+ * Retry-After: the same request is expected to work once the dependency is
+ * back, and nothing was committed by the statement that failed.
+ */
+
+/** Socket-level errors of a connection that could not be made or was cut. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED"]);
+
+/**
+ * SQLSTATEs of a server that is shutting down, starting up, overloaded or
+ * cut the session: class 08 (connection exception), 53 (insufficient
+ * resources: too many connections, out of memory, disk full), 57P01–57P05
+ * (admin/crash shutdown, cannot connect now, idle session timeout), 57014
+ * (statement_timeout), 55P03 (lock_timeout), 40001/40P01 (serialization
+ * failure, deadlock: retry), 58000/58030 (system/IO error).
+ */
+function isTransientSqlState(code: string): boolean {
+  return code.startsWith("08") || code.startsWith("53") || /^57P0[1-5]$/.test(code)
+    || ["57014", "55P03", "40001", "40P01", "58000", "58030"].includes(code);
+}
+
+/** Messages of pg, pg-pool, TypeORM and ioredis for a connection that is gone or never came. */
+const MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error and is not queryable/i,
+  /Cannot use a pool after calling end/i,
+  /Client was closed and is not queryable/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+  /terminating connection due to/i,
+  /Connection is closed/i,
+  /Stream isn't writeable/i,
+  /Command timed out/i,
+  /Reached the max retries per request limit/i,
+  /Redis did not answer/i,
+  /connection is not yet established/i,
+];
+
+interface Codeish {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+export function isDependencyDown(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as Codeish;
+  if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || (/^[0-9A-Z]{5}$/.test(e.code) && isTransientSqlState(e.code)))) return true;
+  if (e.name === "CannotExecuteNotConnectedError" || e.name === "ConnectionIsNotSetError" || e.name === "MaxRetriesPerRequestError") return true;
+  if (typeof e.message === "string" && MESSAGES.some((re) => re.test(e.message as string))) return true;
+  // AggregateError (a connect to several addresses), TypeORM's wrapped driver error, `cause` chains.
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDependencyDown(x, depth + 1))) return true;
+  return isDependencyDown(e.driverError, depth + 1) || isDependencyDown(e.cause, depth + 1);
+}
+
+/** Seconds a client should wait before retrying a request refused for a dependency (Retry-After). */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
