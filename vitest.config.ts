@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "sdk/test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     // Each file gets its own database (from a migrated template) and its own
     // queue prefix, so files run in parallel; 2 cores → 2 at a time.

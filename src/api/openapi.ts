@@ -21,6 +21,7 @@ import { jobsDocs } from "./docs/jobs";
 import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
 import { disputesDocs } from "./docs/disputes";
+import { holdsDocs } from "./docs/holds";
 import { labelRoute } from "./metrics";
 
 /** Registers an area's paths. `ctx` is there for what depends on the deployment (job kinds, limits). */
@@ -35,6 +36,7 @@ export const openApiContributors: OpenApiContributor[] = [
   opsDocs,
   disputesDocs,
   dashboardDocs,
+  holdsDocs,
   billingDocs,
   keysDocs,
 ];
@@ -64,6 +66,7 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Jobs", description: "Price, submit, watch and cancel paid work." },
       { name: "Credits", description: "Your balance, history and spending." },
       { name: "Admin", description: "Users and credits, for admin keys." },
+      { name: "Holds", description: "Meter your own application's work: hold, capture, release, consume." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
       { name: "Disputes", description: "Dispute a charge; admins review and resolve (refund or reject)." },
       { name: "Billing", description: "Plans, credit purchases, subscriptions and the Stripe webhook." },

@@ -5,7 +5,8 @@
  * instead of drifting when a service changes its reply.
  */
 import { z } from "zod";
-import type { Balances, Transaction } from "../ledger/balances";
+import type { Balances } from "../ledger/balances";
+import type { HistoryTransaction as Transaction } from "../credits/history";
 import type { BalanceView } from "../credits/account";
 import type { AdminUserCreated, UserView } from "../credits/admin-users";
 import type { AdminCreditsResult } from "../credits/admin-credits";
@@ -91,9 +92,10 @@ export const transactionView = z
     credit_type: z.string(),
     description: z.string().nullable(),
     job_id: z.string().nullable(),
+    hold_id: z.string().nullable().meta({ description: "The hold (POST /holds) this transaction belongs to; null otherwise." }),
     created_at: isoTime,
   })
-  .meta({ id: "Transaction" });
+  .meta({ id: "Transaction", description: "`capture` is a charge of a hold of POST /holds, `consume` one of POST /credits/consume." });
 
 export const rateView = z
   .object({ usd_per_credit: dollars, cents_per_credit: int.min(1) })
@@ -150,7 +152,7 @@ export const userView = z
     id: z.string().meta({ format: "uuid" }),
     email: z.string(),
     name: z.string().nullable(),
-    role: z.enum(["user", "admin"]),
+    role: z.enum(["user", "admin", "service"]),
     status: z.enum(["active", "paused"]),
     created_at: isoTime,
   })

@@ -14,6 +14,7 @@ import { disputesRouter } from "./routes/disputes";
 import { sessionRouter } from "./routes/session";
 import { lotsRouter } from "./routes/lots";
 import type { RouterFactory } from "./services";
+import { holdsRouter } from "./routes/holds";
 import { keysRouter } from "./routes/keys";
 import { alertsRouter } from "./routes/alerts";
 
@@ -27,6 +28,7 @@ export const authenticatedRouters: RouterFactory[] = [
   billingRouter,
   disputesRouter,
   lotsRouter,
+  holdsRouter,
   keysRouter,
   alertsRouter,
 ];

@@ -69,7 +69,7 @@ export const pageQuery = z.object({
   cursor: z.string().max(500).optional().meta({ description: "`next_cursor` of the previous page." }),
 });
 
-const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund"] as const satisfies readonly TransactionType[];
+const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "capture", "consume"] as const satisfies readonly TransactionType[];
 export const transactionType = z.enum(TRANSACTION_TYPES);
 
 export const transactionsQuery = pageQuery.extend({
@@ -97,7 +97,7 @@ export const createUserBody = z
   .object({
     email: z.string().trim().max(320).pipe(z.email("must be an email address")),
     name: z.string().trim().min(1).max(200).optional(),
-    role: z.enum(["user", "admin"]).default("user"),
+    role: z.enum(["user", "admin", "service"]).default("user").meta({ description: "`service`: an application's key that may act for users by passing `user_id`." }),
   })
   .strict()
   .meta({ id: "CreateUserRequest" });

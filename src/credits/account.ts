@@ -11,6 +11,7 @@ import { UUID_RE } from "../lib/ids";
 import type { Page } from "../lib/pagination";
 import * as ledger from "../ledger";
 import type { TransactionType } from "../entities/ledger-transfer";
+import { history, type HistoryTransaction, historyTransaction } from "./history";
 
 export interface BalanceView extends ledger.Balances {
   status: CreditStatus;
@@ -28,17 +29,13 @@ export interface TransactionsQuery {
   job_id?: string;
 }
 
-export async function transactionHistory(ctx: AppContext, userId: string, q: TransactionsQuery): Promise<Page<ledger.Transaction>> {
-  return ledger.transactions(ctx.ds.manager, userId, { limit: q.limit, cursor: q.cursor, type: q.type, jobId: q.job_id });
+export async function transactionHistory(ctx: AppContext, userId: string, q: TransactionsQuery): Promise<Page<HistoryTransaction>> {
+  return history(ctx.ds.manager, userId, { limit: q.limit, cursor: q.cursor, type: q.type, jobId: q.job_id });
 }
 
-/** One transfer in the history's shape (what admin add/remove answers with). */
-export async function transactionById(m: EntityManager, id: string): Promise<ledger.Transaction> {
-  const rows: { id: string; type: TransactionType; amount: string; credit_type: string; description: string | null; job_id: string | null; created_at: Date }[] =
-    await m.query(`SELECT id, type, amount, credit_type, description, job_id, created_at FROM ledger_transfers WHERE id = $1`, [id]);
-  const r = rows[0];
-  if (!r) throw new NotFound("Transaction");
-  return { id: r.id, type: r.type, amount: ledger.toInt(r.amount), credit_type: r.credit_type, description: r.description, job_id: r.job_id, created_at: r.created_at.toISOString() };
+/** One transfer in the history's shape (what admin add/remove and consume answer with). */
+export function transactionById(m: EntityManager, id: string): Promise<HistoryTransaction> {
+  return historyTransaction(m, id);
 }
 
 /** The user with this id, or 404 (also for something that is not a UUID). */
@@ -55,6 +52,6 @@ export async function balanceOfUser(ctx: AppContext, userId: string, creditType?
   return balanceView(ctx, await requireUser(ctx.ds.manager, userId), creditType);
 }
 
-export async function historyOfUser(ctx: AppContext, userId: string, q: TransactionsQuery): Promise<Page<ledger.Transaction>> {
+export async function historyOfUser(ctx: AppContext, userId: string, q: TransactionsQuery): Promise<Page<HistoryTransaction>> {
   return transactionHistory(ctx, (await requireUser(ctx.ds.manager, userId)).id, q);
 }

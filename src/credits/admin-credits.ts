@@ -21,6 +21,7 @@ import { claimIdempotencyKey, fingerprint } from "../db/idempotency";
 import { derivedId } from "../lib/ids";
 import * as ledger from "../ledger";
 import { type BalanceView, balanceView, requireUser, transactionById } from "./account";
+import type { HistoryTransaction } from "./history";
 
 export interface CreditsChange {
   userId: string;
@@ -35,7 +36,7 @@ export interface CreditsChange {
 }
 
 export interface AdminCreditsResult {
-  transaction: ledger.Transaction;
+  transaction: HistoryTransaction;
   balance: BalanceView;
   /** True when an Idempotency-Key replay answered with the earlier transfer. */
   replayed: boolean;

@@ -15,6 +15,7 @@ import { PromotionEntity } from "./promotion";
 import { StripeEventEntity } from "./stripe-event";
 import { SubscriptionEntity } from "./subscription";
 import { Baseline1765000000000 } from "./migrations/1765000000000-Baseline";
+import { Holds1765000000300 } from "./migrations/1765000000300-Holds";
 import { DashboardSessions1765000000400 } from "./migrations/1765000000400-DashboardSessions";
 import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesAudit";
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
@@ -35,6 +36,7 @@ export const entities = [
 
 export const migrations = [
   Baseline1765000000000,
+  Holds1765000000300,
   DashboardSessions1765000000400,
   DisputesAudit1765000000500,
   KeysAlerts1765000000600,

@@ -1,10 +1,15 @@
 import { EntitySchema } from "typeorm";
 
 export type TransferKind = "plain" | "pending" | "post" | "void";
-/** The user-facing transaction types of API.md. */
+/**
+ * The user-facing transaction types of API.md. `capture` and `consume` are
+ * never stored: the history shows a `charge` of a holds-API hold as `capture`
+ * and of POST /credits/consume as `consume` (src/credits/history.ts).
+ */
 export type TransactionType =
   | "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment"
-  | "dispute_refund";
+  | "dispute_refund"
+  | "capture" | "consume";
 
 /** Immutable; written only by the ledger's SQL functions. */
 export interface LedgerTransfer {

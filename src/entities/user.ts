@@ -1,6 +1,7 @@
 import { EntitySchema } from "typeorm";
 
-export type Role = "user" | "admin";
+/** `service`: an application's key that may act for users by passing `user_id` (see src/api/acting-user.ts). */
+export type Role = "user" | "admin" | "service";
 export type CreditStatus = "active" | "paused";
 
 export interface User {

@@ -22,7 +22,7 @@ export interface Platform {
   url: string;
   worker: JobWorker | null;
   /** Create a user with credits; returns its id and API key. */
-  user(opts?: { credits?: number; role?: "user" | "admin"; email?: string }): Promise<{ id: string; key: string }>;
+  user(opts?: { credits?: number; role?: "user" | "admin" | "service"; email?: string }): Promise<{ id: string; key: string }>;
   /**
    * fetch against the API with a key; JSON in and out. `body` is `any` on
    * purpose: tests read whatever shape the route under test returns.

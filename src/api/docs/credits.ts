@@ -2,7 +2,8 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { balanceView, monthlySummaryView, rateView, transactionsPage } from "../response-schemas";
-import { balanceQuery, summaryQuery, transactionsQuery } from "../schemas";
+import { actingBalanceQuery, actingTransactionsQuery } from "../../holds/schemas";
+import { summaryQuery } from "../schemas";
 
 const TAG = "Credits";
 
@@ -10,16 +11,16 @@ export function creditsDocs(registry: OpenAPIRegistry): void {
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/credits/balance`, tags: [TAG], auth: "key", credits: 0,
     summary: "Your balance", description: "Top-level fields are for `credit_type` (default `standard`); `by_type` lists every credit type you hold.",
-    query: balanceQuery,
+    query: actingBalanceQuery,
     response: { status: 200, description: "The balance.", schema: balanceView },
-    errors: ["invalid_request"],
+    errors: ["invalid_request", "forbidden", "not_found"],
   });
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/credits/transactions`, tags: [TAG], auth: "key", credits: 0,
     summary: "Your transaction history", description: "Newest first; filter by `type` or `job_id`.",
-    query: transactionsQuery,
+    query: actingTransactionsQuery,
     response: { status: 200, description: "A page of transactions.", schema: transactionsPage },
-    errors: ["invalid_request"],
+    errors: ["invalid_request", "forbidden", "not_found"],
   });
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/credits/summary`, tags: [TAG], auth: "key", credits: 0,

@@ -19,7 +19,7 @@ const planView = z.object({
 }).meta({ id: "Plan" });
 
 const profileView = z.object({
-  id: z.string(), email: z.string(), name: z.string().nullable(), role: z.enum(["user", "admin"]), status: z.enum(["active", "paused"]),
+  id: z.string(), email: z.string(), name: z.string().nullable(), role: z.enum(["user", "admin", "service"]), status: z.enum(["active", "paused"]),
   plan: planView.nullable().meta({ description: "The live subscription's plan; null without one." }), created_at: isoTime,
 }).meta({ id: "Profile" });
 

@@ -34,7 +34,7 @@ interface ExpiredHold {
 export type ReaperSummary = {
   /** Jobs failed as lost, hold expired and refunded. */
   expired: number;
-  /** Holds with no job, expired. */
+  /** Holds with no job (those of the holds API, POST /holds), expired; they then read `expired`. */
   orphans: number;
   /** Expired holds whose job is still waiting or running in BullMQ. */
   live: number;
