@@ -137,8 +137,37 @@ export const configSchema = z.object({
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Holdfast <no-reply@holdfast.local>"),
   OUTBOX_DIR: z.string().default("outbox"),
+
   /** Operator's address: gets a copy of every new dispute (unset → no copy). */
   ADMIN_EMAIL: optionalString.pipe(z.email("must be an email address").optional()),
+  /** Bearer token that may read /metrics besides admin keys (Prometheus' `authorization` credentials); unset → admin keys only. */
+  METRICS_TOKEN: optionalString,
+  /** How long (ms) the money metrics computed from the database and BullMQ are reused between scrapes (default 5000). */
+  METRICS_CACHE_MS: int(5000),
+  /** How often (ms) the scheduler runs `ledger:check` (default 300000); a failure raises a `ledger_check_failed` alert. */
+  LEDGER_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
+  /** How often (ms) the scheduler looks for spend spikes and estimate drift (default 300000). */
+  ALERT_CHECK_INTERVAL_MS: z.coerce.number().int().min(1000).default(300_000),
+  /** An alert of one type about one subject (user, kind, key) is raised and mailed at most once per this many minutes (default 60). */
+  ALERT_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** Spend spike: last hour's spend above this factor × the user's trailing hourly average (default 5) … */
+  ALERT_SPEND_SPIKE_FACTOR: z.coerce.number().positive().default(5),
+  /** … and at least this many credits (default 500), so small users' noise is no spike. */
+  ALERT_SPEND_SPIKE_FLOOR: z.coerce.number().int().min(1).default(500),
+  /** Hours before the last one that make the trailing hourly average (default 24). */
+  ALERT_SPEND_BASELINE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  /** Estimate drift: the window (minutes) whose charged/estimated ratio per kind is compared with its baseline (default 60). */
+  ALERT_DRIFT_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** Hours before the window that make the baseline ratio (default 168, a week). */
+  ALERT_DRIFT_BASELINE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
+  /** Relative change of the ratio that is drift (default 0.5: the ratio moved by half of itself, up or down). */
+  ALERT_DRIFT_THRESHOLD: z.coerce.number().positive().default(0.5),
+  /** Finished jobs of a kind needed in the window and in the baseline before drift is judged (default 20). */
+  ALERT_DRIFT_MIN_JOBS: z.coerce.number().int().min(1).default(20),
+  /** Repeated 402s: this many 402 answers to one API key … (default 20) */
+  ALERT_402_THRESHOLD: z.coerce.number().int().min(1).default(20),
+  /** … within this many seconds (default 300). */
+  ALERT_402_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,7 +3,9 @@
  * (errors.ts is the only mapper). Each area is a router of its own file.
  */
 import express, { type Express } from "express";
+import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
+import { registerMoneyMetrics } from "../metrics/money-metrics";
 import { authenticate } from "./auth";
 import { dashboardRouter } from "./dashboard";
 import { errorHandler, notFoundHandler } from "./error-handler";
@@ -33,6 +35,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
 
   const services = createApiServices(ctx);
   const metrics = createApiMetrics();
+  registerMoneyMetrics(metrics.registry, ctx); // read from the database and BullMQ at scrape time
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));
 
@@ -54,6 +57,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.use(dashboardRouter(ctx));
 
   app.use(notFoundHandler());
+  app.use(countRepeated402s(ctx)); // anomaly alerts: counts 402s per key, then passes the error on
   app.use(errorHandler(ctx.logger));
   return app;
 }

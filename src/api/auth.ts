@@ -9,6 +9,7 @@ import type { User } from "../entities/user";
 import { sessionKeyHash } from "../dashboard/sessions";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
+import { lastUsedRecorder } from "../users/last-used";
 import { findUserByKeyHash } from "../users/users";
 import { CSRF_HEADER, hasCsrfHeader, sessionTokenOf } from "./session-cookie";
 
@@ -19,6 +20,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function authenticate(ctx: AppContext): RequestHandler {
   const cache = ctx.authCache;
+  const lastUsed = lastUsedRecorder(ctx);
   return async (req, _res, next) => {
     const header = req.get("authorization");
     const m = header ? BEARER.exec(header) : null;
@@ -29,6 +31,7 @@ export function authenticate(ctx: AppContext): RequestHandler {
     if (!user) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
     (req as WithUser)[USER] = user;
     (req as WithUser)[KEY_HASH] = keyHash;
+    lastUsed.touch(keyHash); // not awaited: at most one small write per key per minute
     next();
   };
 }
@@ -54,6 +57,16 @@ export function currentKeyHash(req: Request): string {
   const h = (req as WithUser)[KEY_HASH];
   if (!h) throw new AppError("unauthenticated", "Authentication required.");
   return h;
+}
+
+/** The caller's key hash when the request was authenticated, else undefined (never throws: for error paths). */
+export function keyHashIfAny(req: Request): string | undefined {
+  return (req as WithUser)[KEY_HASH];
+}
+
+/** The caller when the request was authenticated, else undefined (never throws: for error paths). */
+export function userIfAny(req: Request): User | undefined {
+  return (req as WithUser)[USER];
 }
 
 export function requireAdmin(): RequestHandler {

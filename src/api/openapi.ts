@@ -13,6 +13,8 @@ import { Router } from "express";
 import swaggerUi from "swagger-ui-express";
 import type { AppContext } from "../context";
 import { adminDocs } from "./docs/admin";
+import { billingDocs } from "./docs/billing";
+import { keysDocs } from "./docs/keys";
 import { creditsDocs } from "./docs/credits";
 import { dashboardDocs } from "./docs/dashboard";
 import { jobsDocs } from "./docs/jobs";
@@ -35,6 +37,8 @@ export const openApiContributors: OpenApiContributor[] = [
   disputesDocs,
   dashboardDocs,
   holdsDocs,
+  billingDocs,
+  keysDocs,
 ];
 
 export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContributor[] = openApiContributors) {
@@ -65,6 +69,8 @@ export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContr
       { name: "Holds", description: "Meter your own application's work: hold, capture, release, consume." },
       { name: "Operations", description: "Health, readiness, metrics and these docs." },
       { name: "Disputes", description: "Dispute a charge; admins review and resolve (refund or reject)." },
+      { name: "Billing", description: "Plans, credit purchases, subscriptions and the Stripe webhook." },
+      { name: "Account", description: "Your profile and API keys." },
     ],
   });
 }

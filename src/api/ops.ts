@@ -1,15 +1,18 @@
 /**
- * Operations endpoints, outside /api/v1 and without a key (they reveal no
- * user data; keep them off the public internet with the load balancer if the
- * process metrics are considered sensitive):
- *  - /healthz: the process is up (liveness; never touches a dependency).
+ * Operations endpoints, outside /api/v1:
+ *  - /healthz: the process is up (liveness; never touches a dependency). No key.
  *  - /readyz: PostgreSQL answers `select 1` and Redis answers PING, each
- *    within READY_CHECK_TIMEOUT_MS; else 503 in the error envelope.
- *  - /metrics: Prometheus text of this app's registry.
+ *    within READY_CHECK_TIMEOUT_MS; else 503 in the error envelope. No key.
+ *  - /metrics: Prometheus text of this app's registry, money metrics
+ *    included; needs an admin API key or METRICS_TOKEN (401 otherwise).
  */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { type RequestHandler, Router } from "express";
 import { sql } from "../db/sql";
-import { Router } from "express";
 import type { AppContext } from "../context";
+import { AppError } from "../errors";
+import { hashApiKey } from "../users/api-keys";
+import { findUserByKeyHash } from "../users/users";
 import { errorBody } from "./error-handler";
 import type { ApiMetrics } from "./metrics";
 
@@ -84,10 +87,33 @@ export function opsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
     res.status(503).json(errorBody("unavailable", `Not ready: ${down.join(" and ")} unreachable.`, { checks }));
   });
 
-  r.get("/metrics", async (_req, res) => {
+  r.get("/metrics", metricsAuth(ctx), async (_req, res) => {
     res.set("Content-Type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
 
   return r;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
+
+/**
+ * /metrics: `Authorization: Bearer <METRICS_TOKEN>` (what a Prometheus scrape
+ * config sends) or an admin API key; anything else is 401 (a user key too:
+ * the metrics are system-wide). The token is compared in constant time.
+ */
+export function metricsAuth(ctx: AppContext): RequestHandler {
+  const cache = ctx.authCache;
+  const token = ctx.config.METRICS_TOKEN ? sha256(ctx.config.METRICS_TOKEN) : null;
+  return async (req, _res, next) => {
+    const m = BEARER.exec(req.get("authorization") ?? "");
+    const refuse = () => new AppError("unauthenticated", "/metrics needs an admin API key or the METRICS_TOKEN: `Authorization: Bearer <token>`.");
+    if (!m) throw refuse();
+    if (token && timingSafeEqual(sha256(m[1]!), token)) return next();
+    const keyHash = hashApiKey(m[1]!);
+    const user = await cache.get(keyHash, () => findUserByKeyHash(ctx.ds, keyHash));
+    if (user?.role !== "admin") throw refuse();
+    next();
+  };
 }

@@ -15,6 +15,8 @@ import { sessionRouter } from "./routes/session";
 import { lotsRouter } from "./routes/lots";
 import type { RouterFactory } from "./services";
 import { holdsRouter } from "./routes/holds";
+import { keysRouter } from "./routes/keys";
+import { alertsRouter } from "./routes/alerts";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: RouterFactory[] = [
@@ -27,6 +29,8 @@ export const authenticatedRouters: RouterFactory[] = [
   disputesRouter,
   lotsRouter,
   holdsRouter,
+  keysRouter,
+  alertsRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */

@@ -13,6 +13,7 @@ import { listQuery } from "../jobs/service";
 import { UUID_RE } from "../lib/ids";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "../lib/pagination";
 import { DEFAULT_CREDIT_TYPE } from "../ledger/types";
+import { ALERT_TYPES } from "../alerts/raise";
 
 /** Whole credits, > 0, small enough to stay exact in a JavaScript number. */
 export const creditAmount = z
@@ -140,4 +141,23 @@ export const creditStatusBody = z
 
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),
+});
+
+// ---------------------------------------------------------------- keys
+
+export const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1, "must not be empty").max(100).meta({ description: "What the key is for, e.g. `ci` or `billing-backend`." }),
+  })
+  .strict()
+  .meta({ id: "CreateApiKeyRequest" });
+
+/** Any string: a malformed id is the same 404 as an unknown one. */
+export const keyIdParam = z.object({ id: z.string().meta({ description: "The key's id (a UUID).", format: "uuid" }) });
+
+// ---------------------------------------------------------------- alerts
+
+export const alertsQuery = pageQuery.extend({
+  type: z.enum(ALERT_TYPES).optional().meta({ description: "Only alerts of this type." }),
+  user_id: uuid.optional().meta({ description: "Only alerts about this user." }),
 });

@@ -18,6 +18,7 @@ import { Baseline1765000000000 } from "./migrations/1765000000000-Baseline";
 import { Holds1765000000300 } from "./migrations/1765000000300-Holds";
 import { DashboardSessions1765000000400 } from "./migrations/1765000000400-DashboardSessions";
 import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesAudit";
+import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 
 export const entities = [
@@ -38,6 +39,7 @@ export const migrations = [
   Holds1765000000300,
   DashboardSessions1765000000400,
   DisputesAudit1765000000500,
+  KeysAlerts1765000000600,
   Outages1765000000700,
 ];
 

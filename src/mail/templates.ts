@@ -13,7 +13,9 @@ export type MailMessage =
   | { kind: "payment_failed"; planName: string; amountCents: number; nextAttempt: Date | null }
   | { kind: "low_credit"; available: number; threshold: number; creditType: string }
   | { kind: "renewal_reminder"; planName: string; periodEnd: Date; priceCents: number | null; cancelAtPeriodEnd: boolean }
-  | DisputeMail;
+  | DisputeMail
+  /** To ADMIN_EMAIL: an anomaly alert (src/alerts). */
+  | { kind: "admin_alert"; alertType: string; alertId: string; summary: string; details: Record<string, unknown> };
 
 export type MailKind = MailMessage["kind"];
 
@@ -92,6 +94,11 @@ function body(m: MailMessage): { subject: string; lines: string[] } {
               `Your ${m.planName} plan renews on ${day(m.periodEnd)}${m.priceCents !== null ? ` for ${usd(m.priceCents)}` : ""}.`,
               "Unused plan credits that do not roll over expire then, so this is a good time to use them.",
             ],
+      };
+    case "admin_alert":
+      return {
+        subject: `[Holdfast alert] ${m.alertType}: ${m.summary}`,
+        lines: [m.summary, `Details: ${JSON.stringify(m.details)}`, `Alert ${m.alertId}; all alerts: GET /api/v1/admin/alerts?type=${m.alertType}`],
       };
   }
 }

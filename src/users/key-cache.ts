@@ -7,7 +7,7 @@
  * - An entry lives AUTH_CACHE_TTL_MS (default 2000 ms) from when its lookup
  *   was sent, so a key revoked or a role changed by another process takes
  *   effect within that time. Changes made through this process
- *   (setCreditStatus, ensureBootstrapAdmin's key rotation) clear the cache at once.
+ *   (setCreditStatus, ensureBootstrapAdmin's key rotation, revoking a key) clear the cache at once.
  * - Only active users are kept. A paused user is looked up on every request,
  *   so a resume takes effect at once; and a pause never waits for the TTL
  *   where money is concerned: every statement that holds credits re-checks
@@ -57,6 +57,11 @@ export class ApiKeyCache {
     };
     entry.user.then((u) => (u?.creditStatus === "active" ? undefined : drop()), drop);
     return entry.user;
+  }
+
+  /** Forget one key (after it was revoked through this process). */
+  invalidate(keyHash: string): void {
+    this.entries.delete(keyHash);
   }
 
   /** Forget every key (after a change to a user made by this process). */

@@ -9,6 +9,8 @@ import { outboxRelayTask } from "../jobs/tasks/outbox-relay";
 import { reconcileQueueTask } from "../jobs/tasks/reconcile-queue";
 import { billingTasks } from "../billing/tasks";
 import type { ScheduledTask } from "../lib/scheduled-task";
+import { anomalyTask } from "../alerts/anomaly-task";
+import { ledgerCheckTask } from "../alerts/ledger-check-task";
 import { pruneTask } from "../maintenance/prune";
 
 export function allTasks(): ScheduledTask[] {
@@ -20,6 +22,9 @@ export function allTasks(): ScheduledTask[] {
     pruneJobOutputsTask(), // every 60 s: outputs of jobs that failed, were cancelled or timed out
     // Billing (grant expiry, renewals, reminder mail …): one line per task here.
     ...billingTasks(), // renewals, Stripe reconciliation, lot expiry, low-credit, reminders, relay
+    // Monitoring: each ticks every 60 s and runs at its configured interval.
+    ledgerCheckTask(), // LEDGER_CHECK_INTERVAL_MS: every invariant; a failure raises an alert
+    anomalyTask(), // ALERT_CHECK_INTERVAL_MS: spend spikes and estimate drift
     pruneTask(), // every hour: old idempotency keys, Stripe payloads, notifications, job payloads, partial uploads
   ];
 }

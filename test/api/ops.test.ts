@@ -11,8 +11,11 @@ import { type Platform, startPlatform } from "../helpers/platform";
 import { expectError } from "./support";
 
 let p: Platform;
+/** /metrics needs an admin key (or METRICS_TOKEN; see metrics.test.ts). */
+let asAdmin: { headers: { authorization: string } };
 beforeAll(async () => {
   p = await startPlatform({ kinds: testKinds(), worker: false, env: { RATE_LIMIT_PER_MINUTE: "2" } });
+  asAdmin = { headers: { authorization: `Bearer ${(await p.user({ role: "admin" })).key}` } };
 });
 afterAll(async () => {
   await p?.close();
@@ -85,7 +88,7 @@ describe("metrics", () => {
     await p.api(u.key, "GET", `/api/v1/jobs/${id}`);
     await p.api(u.key, "GET", "/api/v1/no-such-route");
 
-    const res = await fetch(`${p.url}/metrics`);
+    const res = await fetch(`${p.url}/metrics`, asAdmin);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/plain/);
     const text = await res.text();
@@ -105,7 +108,7 @@ describe("metrics", () => {
   it("each app has its own registry", async () => {
     await withApp(p.ctx, async (url) => {
       await fetch(`${url}/healthz`);
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, asAdmin)).text();
       expect(text).toContain('holdfast_http_requests_total{method="GET",route="/healthz",status="200"} 1');
       expect(text).not.toContain('route="/api/v1/jobs"');
     });

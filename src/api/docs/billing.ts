@@ -1,8 +1,4 @@
-/**
- * OpenAPI for the billing routes (src/api/routes/billing.ts and
- * stripe-webhook.ts). Not yet published: add `billingDocs` to `openApiContributors` in
- * src/api/openapi.ts to publish it.
- */
+/** OpenAPI for the billing routes (src/api/routes/billing.ts and stripe-webhook.ts). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { API_BASE, documentRoute } from "../openapi-kit";
@@ -62,6 +58,12 @@ export function billingDocs(registry: OpenAPIRegistry): void {
     method: "post", path: `${API_BASE}/webhooks/stripe`, tags: [TAG], auth: "none", credits: 0, summary: "Stripe webhook",
     description: "Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.",
     response: { status: 200, description: "`{ received: true, id, duplicate }`." }, errors: ["invalid_request", "unavailable"],
+  });
+  doc({
+    method: "get", path: `${API_BASE}/checkout/return`, tags: [TAG], auth: "none", credits: 0, summary: "Where Stripe Checkout returns the buyer",
+    description: "The default `success_url` and `cancel_url` of a checkout: a short HTML page saying whether the payment went through (`result=success`) or was canceled. Credits are added by the webhook, not by this page.",
+    query: z.object({ result: z.enum(["success", "canceled"]).optional(), session_id: z.string().optional() }),
+    response: { status: 200, description: "An HTML page.", schema: z.string(), contentType: "text/html" }, errors: [],
   });
   doc({
     method: "post", path: `${API_BASE}/admin/users/:id/plan`, tags: [TAG], auth: "admin", credits: 0, summary: "Assign or change a user's plan without Stripe",

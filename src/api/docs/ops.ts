@@ -20,8 +20,9 @@ export function opsDocs(registry: OpenAPIRegistry): void {
     errors: ["unavailable"],
   });
   documentRoute(registry, {
-    method: "get", path: "/metrics", tags: [TAG], auth: "none", credits: 0,
-    summary: "Prometheus metrics", description: "Process metrics, HTTP requests by route and status, jobs submitted.",
+    method: "get", path: "/metrics", tags: [TAG], auth: "key", credits: 0,
+    summary: "Prometheus metrics",
+    description: "Needs an admin API key or the `METRICS_TOKEN` (`Authorization: Bearer <token>`); anything else is 401. Process metrics, HTTP requests by route and status, jobs submitted, and the money metrics read at scrape time: credits by transaction type, job kind and credit type, pending holds and the oldest's age, disputes by status, alerts raised, the last scheduled ledger check, BullMQ queue depth per state (see the README).",
     response: { status: 200, description: "Prometheus text exposition format.", schema: z.string(), contentType: "text/plain" },
     errors: [],
   });
