@@ -9,7 +9,7 @@ import type { User } from "../entities/user";
 import { sessionKeyHash } from "../dashboard/sessions";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
-import { lastUsedRecorder } from "../users/last-used";
+import { LastUsedRecorder } from "../users/last-used";
 import { findUserByKeyHash } from "../users/users";
 import { CSRF_HEADER, hasCsrfHeader, sessionTokenOf } from "./session-cookie";
 
@@ -20,7 +20,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export function authenticate(ctx: AppContext): RequestHandler {
   const cache = ctx.authCache;
-  const lastUsed = lastUsedRecorder(ctx);
+  // One per app (its authenticate middleware): the throttle is per process.
+  const lastUsed = new LastUsedRecorder(ctx);
   return async (req, _res, next) => {
     const header = req.get("authorization");
     const m = header ? BEARER.exec(header) : null;

@@ -6,7 +6,6 @@
  * ("used 3 minutes ago"), at the cost of one small write per active key per
  * minute instead of one per request.
  */
-import type { DataSource } from "typeorm";
 import { sql } from "../db/sql";
 import type { AppContext } from "../context";
 
@@ -38,13 +37,4 @@ export class LastUsedRecorder {
       [keyHash, this.resolutionMs / 1000],
     ).catch((err: unknown) => this.ctx.logger.debug({ err }, "could not record an API key's last use"));
   }
-}
-
-const recorders = new WeakMap<DataSource, LastUsedRecorder>();
-
-/** One recorder per database (like the auth cache), so every app built on it shares the throttle. */
-export function lastUsedRecorder(ctx: Pick<AppContext, "ds" | "logger">): LastUsedRecorder {
-  let r = recorders.get(ctx.ds);
-  if (!r) recorders.set(ctx.ds, (r = new LastUsedRecorder(ctx)));
-  return r;
 }
