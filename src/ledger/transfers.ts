@@ -146,15 +146,16 @@ export interface HoldEachManyItem {
 /**
  * Holds on many accounts in one call, each admitted or refused on its own in
  * the order given (ledger_hold_each_many). Rows come back as the function
- * returns them (id, status, available); bad input raises SQLSTATE 22023.
+ * returns them (id, status, available when refused); bad input raises SQLSTATE 22023.
  */
-export async function holdEachMany(m: EntityManager, items: HoldEachManyItem[]): Promise<{ id: string; status: string; available: string | null }[]> {
-  return sql(
+export async function holdEachMany(m: EntityManager, items: HoldEachManyItem[]): Promise<{ id: string; status: string; available: number | null }[]> {
+  const rows = await sql<{ id: string; status: string; available: string | null }>(
     m,
     `SELECT * FROM ledger_hold_each_many($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::uuid[], $6::text[])`,
     [items.map((x) => x.id), items.map((x) => x.accountId), items.map((x) => x.amount), items.map((x) => x.expiresAt ?? null),
       items.map((x) => x.jobId ?? null), items.map((x) => x.description ?? null)],
   );
+  return rows.map((r) => ({ id: r.id, status: r.status, available: r.available === null ? null : toInt(r.available) }));
 }
 
 /** The status of a hold that was taken; the refusal's error otherwise. */

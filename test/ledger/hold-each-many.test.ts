@@ -23,11 +23,10 @@ import { backendPids, connectRunners } from "../helpers/ledger";
 
 const CT = "standard";
 const INVALID_PARAMETER = "22023";
+/** The raw call, for input only SQL can send (NULL arrays, arrays of different lengths, NULL elements). */
 const HOLD_EACH_MANY_SQL =
   `SELECT id, status, available::int AS available
      FROM ledger_hold_each_many($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::uuid[], $6::text[])`;
-const SETTLE_MANY_SQL =
-  `SELECT pending_id, status FROM ledger_settle_many($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[])`;
 
 const CALLS = 20;
 const SETTLERS = 4;
@@ -56,22 +55,12 @@ async function funded(amount: number, creditType = CT): Promise<Funded> {
   return { userId: user.id, accountId: g.accountId };
 }
 
-interface Hold {
-  id: string;
-  accountId: string;
-  amount: number;
-  expiresAt?: Date | null;
-  jobId?: string | null;
-  description?: string | null;
-}
+type Hold = ledger.HoldEachManyItem;
 
 interface Row { id: string; status: string; available: number | null }
 
 function holdEachMany(holds: Hold[], c: EntityManager = m): Promise<Row[]> {
-  return c.query(HOLD_EACH_MANY_SQL, [
-    holds.map((h) => h.id), holds.map((h) => h.accountId), holds.map((h) => h.amount), holds.map((h) => h.expiresAt ?? null),
-    holds.map((h) => h.jobId ?? null), holds.map((h) => h.description ?? null),
-  ]);
+  return ledger.holdEachMany(c, holds);
 }
 
 /** An outcome in the one shape both ways produce. */
@@ -367,9 +356,9 @@ describe(`${CALLS} concurrent calls over overlapping accounts, racing settlement
       const singles = mine.slice(batch.length);
       const c = conns[CALLS + s]!.manager;
       calls.push(async () => {
-        const rows: { status: string }[] = await c.query(SETTLE_MANY_SQL, [
-          batch.map(() => randomUUID()), batch, batch.map(() => 1), batch.map(() => "release"), batch.map(() => "voided"), batch.map(() => null),
-        ]);
+        const rows = await ledger.settleMany(c, batch.map((pendingId) => ({
+          id: randomUUID(), pendingId, amount: 1, releaseType: "release" as const, voidState: "voided" as const, description: null,
+        })));
         expect(rows.map((r) => r.status)).toEqual(batch.map(() => "created"));
         for (const p of singles) expect((await ledger.post(c, { id: randomUUID(), pendingId: p, amount: 1 })).status).toBe("created");
       });

@@ -46,13 +46,7 @@ afterAll(async () => {
   await db.close();
 });
 
-interface Item {
-  id: string;
-  pendingId: string;
-  amount: number;
-  releaseType: "release" | "refund";
-  voidState: "voided" | "expired";
-  description: string | null;
+interface Item extends ledger.SettleManyItem {
   /** Which one-hold wrapper does the same (twins only; ledger_settle_many does not see it). */
   via?: "post" | "void" | "expire";
 }
@@ -64,11 +58,9 @@ interface Row {
   released: number;
 }
 
-function settleMany(items: Item[], c: EntityManager = m): Promise<Row[]> {
-  return c.query(SETTLE_MANY_SQL, [
-    items.map((i) => i.id), items.map((i) => i.pendingId), items.map((i) => i.amount),
-    items.map((i) => i.releaseType), items.map((i) => i.voidState), items.map((i) => i.description),
-  ]);
+async function settleMany(items: Item[], c: EntityManager = m): Promise<Row[]> {
+  const rows = await ledger.settleMany(c, items);
+  return rows.map((r) => ({ pending_id: r.pendingId, status: r.status, posted: r.posted, released: r.released }));
 }
 
 /** What one ledger_settle_many row says, in the shape of ledger.SettleResult. */
