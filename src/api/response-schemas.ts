@@ -126,12 +126,13 @@ export const monthlySummaryView = z
 const systemTotals = {
   issued: nonNegative.meta({ description: "Every credit ever put into user accounts (grants, purchases, subscriptions, admin additions)." }),
   spent: nonNegative,
-  refunded: nonNegative,
+  refunded: nonNegative.meta({ description: "Holds released because the platform failed (never charged)." }),
+  dispute_refunded: nonNegative.meta({ description: "Charged credits given back by resolved disputes." }),
   released: nonNegative,
   expired: nonNegative,
   removed: nonNegative,
   held: nonNegative,
-  outstanding: nonNegative.meta({ description: "Posted balance of all users: issued − spent − expired − removed." }),
+  outstanding: nonNegative.meta({ description: "Posted balance of all users: issued − spent + dispute_refunded − expired − removed." }),
   available: nonNegative.meta({ description: "outstanding − held." }),
 };
 

@@ -5,8 +5,10 @@
  * Flows come from one aggregate over ledger_transfers (a full scan: this is an
  * admin report, not a hot path; precompute it if the table outgrows that),
  * balances from the user accounts. Both are read in one REPEATABLE READ
- * snapshot, so `outstanding = issued − spent − expired − removed` holds
- * exactly even while jobs settle.
+ * snapshot, so `outstanding = issued − spent + dispute_refunded − expired −
+ * removed` holds exactly even while jobs settle. A dispute refund gives back
+ * credits that were spent, so it is its own figure rather than part of
+ * `refunded` (holds released unspent).
  */
 import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
@@ -18,6 +20,7 @@ export interface SystemTotals {
   issued: number;
   spent: number;
   refunded: number;
+  dispute_refunded: number;
   released: number;
   expired: number;
   removed: number;
@@ -36,7 +39,7 @@ export interface SystemSummary extends SystemTotals {
 }
 
 function empty(): SystemTotals {
-  return { issued: 0, spent: 0, refunded: 0, released: 0, expired: 0, removed: 0, held: 0, outstanding: 0, available: 0 };
+  return { issued: 0, spent: 0, refunded: 0, dispute_refunded: 0, released: 0, expired: 0, removed: 0, held: 0, outstanding: 0, available: 0 };
 }
 
 export async function systemSummary(ctx: AppContext): Promise<SystemSummary> {
@@ -65,7 +68,7 @@ async function summarize(m: EntityManager, now: Date): Promise<SystemSummary> {
   for (const f of flows) {
     const key = totalFor(f.type, f.inflow);
     if (!key || key === "held") continue;
-    const k = key === "granted" ? "issued" : key;
+    const k = key === "granted" ? "issued" : f.type === "dispute_refund" ? "dispute_refunded" : key;
     const n = ledger.toInt(f.amount);
     total[k] += n;
     bucket(f.credit_type)[k] += n;

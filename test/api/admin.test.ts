@@ -257,14 +257,14 @@ describe("pause and resume", () => {
 });
 
 describe("system summary", () => {
-  it("adds up: outstanding = issued − spent − expired − removed, and equals the users' balances", async () => {
+  it("adds up: outstanding = issued − spent + dispute_refunded − expired − removed, and equals the users' balances", async () => {
     const u = await p.user({ credits: 30 });
     const job = await post(u.key, "/jobs", { kind: "test", input: { cost: 6, use: 4 } });
     await waitFor(async () => (await get(u.key, `/jobs/${job.body.id}`)).body.status === "succeeded");
     const r = await get(admin, "/admin/credits/system/summary");
     expect(r.status).toBe(200);
     const s = r.body;
-    expect(s.outstanding).toBe(s.issued - s.spent - s.expired - s.removed);
+    expect(s.outstanding).toBe(s.issued - s.spent + s.dispute_refunded - s.expired - s.removed);
     expect(s.available).toBe(s.outstanding - s.held);
     expect(Object.values(s.issued_by_type as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(s.issued);
     const [db] = await p.ctx.ds.query(
@@ -273,7 +273,7 @@ describe("system summary", () => {
     );
     expect({ outstanding: s.outstanding, held: s.held, spent: s.spent }).toEqual({ outstanding: db.posted, held: db.held, spent: db.spent });
     expect(s.spent).toBeGreaterThanOrEqual(4);
-    for (const t of s.by_credit_type) expect(t.outstanding).toBe(t.issued - t.spent - t.expired - t.removed);
+    for (const t of s.by_credit_type) expect(t.outstanding).toBe(t.issued - t.spent + t.dispute_refunded - t.expired - t.removed);
     expect(s.by_credit_type.map((t: { credit_type: string }) => t.credit_type)).toEqual(["gpu", "standard"]);
     expect(s.users.total).toBe(s.users.active + s.users.paused);
     expect(s.spent_usd).toBe((s.spent / 10).toFixed(2));

@@ -121,6 +121,11 @@ describe("the lifecycle", () => {
 
     expectError(await api(admin.key, "POST", `/admin/disputes/${d.id}/resolve`, { outcome: "reject", note: "again" }), 409, "invalid_state");
     expect(await refundsOf(d.id)).toHaveLength(1);
+
+    // The system's books still add up: the refund is given-back spending, not a released hold.
+    const sys = (await api(admin.key, "GET", "/admin/credits/system/summary")).body;
+    expect(sys.dispute_refunded).toBeGreaterThanOrEqual(5);
+    expect(sys.outstanding).toBe(sys.issued - sys.spent + sys.dispute_refunded - sys.expired - sys.removed);
   });
 
   it("a rejection straight from open gives nothing back and says so by email", async () => {

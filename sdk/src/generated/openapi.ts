@@ -2395,7 +2395,7 @@ export interface paths {
         };
         /**
          * System-wide credit totals
-         * @description All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent − expired − removed.
+         * @description All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent + dispute_refunded − expired − removed.
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -6388,12 +6388,15 @@ export interface components {
             /** @description Every credit ever put into user accounts (grants, purchases, subscriptions, admin additions). */
             issued: number;
             spent: number;
+            /** @description Holds released because the platform failed (never charged). */
             refunded: number;
+            /** @description Charged credits given back by resolved disputes. */
+            dispute_refunded: number;
             released: number;
             expired: number;
             removed: number;
             held: number;
-            /** @description Posted balance of all users: issued − spent − expired − removed. */
+            /** @description Posted balance of all users: issued − spent + dispute_refunded − expired − removed. */
             outstanding: number;
             /** @description outstanding − held. */
             available: number;
@@ -6423,12 +6426,15 @@ export interface components {
                 /** @description Every credit ever put into user accounts (grants, purchases, subscriptions, admin additions). */
                 issued: number;
                 spent: number;
+                /** @description Holds released because the platform failed (never charged). */
                 refunded: number;
+                /** @description Charged credits given back by resolved disputes. */
+                dispute_refunded: number;
                 released: number;
                 expired: number;
                 removed: number;
                 held: number;
-                /** @description Posted balance of all users: issued − spent − expired − removed. */
+                /** @description Posted balance of all users: issued − spent + dispute_refunded − expired − removed. */
                 outstanding: number;
                 /** @description outstanding − held. */
                 available: number;

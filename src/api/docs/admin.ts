@@ -78,7 +78,7 @@ export function adminDocs(registry: OpenAPIRegistry): void {
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/admin/credits/system/summary`, tags: [TAG], auth: "admin", credits: 0,
     summary: "System-wide credit totals",
-    description: "All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent − expired − removed.",
+    description: "All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent + dispute_refunded − expired − removed.",
     response: { status: 200, description: "The totals.", schema: systemSummaryView }, errors: [],
   });
 }
