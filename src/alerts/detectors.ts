@@ -23,7 +23,7 @@ const HOUR_MS = 3_600_000;
  */
 export async function detectSpendSpikes(ctx: AppContext, now: Date): Promise<number> {
   const c = ctx.config;
-  const rows = await sql<{ user_id: string; last_hour: string; trailing: string }>(ctx.ds, 
+  const rows = await sql<{ user_id: string; last_hour: string; trailing: string }>(ctx.ds,
     `SELECT user_id,
             coalesce(sum(amount) FILTER (WHERE created_at >= $1::timestamptz - interval '1 hour'), 0) AS last_hour,
             coalesce(sum(amount) FILTER (WHERE created_at <  $1::timestamptz - interval '1 hour'), 0) AS trailing
@@ -66,7 +66,7 @@ export async function detectEstimateDrift(ctx: AppContext, now: Date): Promise<n
   const baselineStart = new Date(windowStart.getTime() - c.ALERT_DRIFT_BASELINE_HOURS * HOUR_MS);
   // created_at bounds only narrow the scan (BRIN); a job finishes within a day of its creation (HOLD_TTL_SECONDS).
   const createdFrom = new Date(baselineStart.getTime() - 24 * HOUR_MS);
-  const rows = await sql<{ kind: string; w_jobs: number; w_est: string; w_chg: string; b_jobs: number; b_est: string; b_chg: string }>(ctx.ds, 
+  const rows = await sql<{ kind: string; w_jobs: number; w_est: string; w_chg: string; b_jobs: number; b_est: string; b_chg: string }>(ctx.ds,
     `SELECT kind,
             count(*) FILTER (WHERE finished_at >= $2)::int AS w_jobs,
             coalesce(sum(credits_estimated) FILTER (WHERE finished_at >= $2), 0) AS w_est,

@@ -23,7 +23,7 @@ export async function listAlerts(ctx: AppContext, q: { limit: number; cursor?: s
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  const rows = await sql<AlertRow>(ctx.ds, 
+  const rows = await sql<AlertRow>(ctx.ds,
     `SELECT id, type, user_id, details, created_at, ${cursorTs("created_at")} AS cursor_ts FROM alerts WHERE ${where}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
     params,

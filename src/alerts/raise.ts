@@ -48,7 +48,7 @@ export async function raiseAlert(ctx: AppContext, a: NewAlert): Promise<AlertVie
   const dedupeKey = `${a.type}:${a.subject}:${windowBucket(a.now, windowMs)}`;
   const details = { ...a.details, summary: a.summary };
   const out = await ctx.ds.transaction(async (m) => {
-    const rows = await sql<{ id: string; created_at: Date }>(m, 
+    const rows = await sql<{ id: string; created_at: Date }>(m,
       `INSERT INTO alerts (type, user_id, dedupe_key, details, created_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, created_at`,
       [a.type, a.userId, dedupeKey, JSON.stringify(details), a.now],

@@ -43,7 +43,7 @@ export async function assignPlan(ctx: AppContext, userId: string, packageIdOrCod
       return { action, sub: current };
     }
     const p = periodAt(now, 0);
-    const rows: SubscriptionRow[] = await sql(m, 
+    const rows: SubscriptionRow[] = await sql(m,
       `INSERT INTO subscriptions (user_id, package_id, source, status, current_period_start, current_period_end, billing_anchor)
        VALUES ($1, $2, 'admin', 'active', $3, $4, $3) RETURNING *`,
       [userId, pkg.id, p.start, p.end],
@@ -91,7 +91,7 @@ export async function adminSubscriptionInfo(ctx: AppContext, userId: string): Pr
 export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): Promise<{ renewed: number; ended: number }> {
   const out = { renewed: 0, ended: 0 };
   for (;;) {
-    const due: { id: string }[] = await sql(ctx.ds, 
+    const due: { id: string }[] = await sql(ctx.ds,
       `SELECT id FROM subscriptions WHERE source = 'admin' AND status IN ('active', 'trialing', 'past_due') AND current_period_end <= $1
         ORDER BY current_period_end LIMIT $2`,
       [now, batch],
@@ -102,7 +102,7 @@ export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): 
         const s = await loadSubscription(m, id, true);
         if (!s || s.source !== "admin" || s.current_period_end > now || !["active", "trialing", "past_due"].includes(s.status)) return "skip";
         if (s.cancel_at_period_end) {
-          await sql(m, 
+          await sql(m,
             `UPDATE subscriptions SET status = 'canceled', canceled_at = coalesce(canceled_at, $2), ended_at = current_period_end, updated_at = now() WHERE id = $1`,
             [s.id, now],
           );
@@ -110,7 +110,7 @@ export async function renewAdminPlans(ctx: AppContext, now: Date, batch = 200): 
         }
         const p = periodContaining(s.billing_anchor, now);
         const pkgId = s.pending_package_id ?? s.package_id;
-        await sql(m, 
+        await sql(m,
           `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, current_period_start = $3, current_period_end = $4, updated_at = now() WHERE id = $1`,
           [s.id, pkgId, p.start, p.end],
         );

@@ -140,7 +140,7 @@ export async function claimCheckout(
 
 /** Step 1b, same transaction: insert the new checkout row. */
 export async function insertCheckout(m: EntityManager, id: string, userId: string, c: NewCheckout): Promise<CheckoutRow> {
-  const rows: CheckoutRow[] = await sql(m, 
+  const rows: CheckoutRow[] = await sql(m,
     `INSERT INTO checkouts (id, user_id, mode, credits, base_cents, bulk_discount_cents, subscriber_discount_cents, promo_discount_cents,
                             total_cents, promotion_id, package_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,

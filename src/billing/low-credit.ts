@@ -99,7 +99,7 @@ export async function afterBalanceChange(ctx: AppContext, userId: string): Promi
 
 /** The user's configured threshold and the one in effect now. */
 export async function lowCreditSettings(ctx: AppContext, userId: string): Promise<{ threshold: number | null; effective_threshold: number; default_threshold: number }> {
-  const rows: { threshold: string | null; last_amount: string | null }[] = await sql(ctx.ds, 
+  const rows: { threshold: string | null; last_amount: string | null }[] = await sql(ctx.ds,
     `SELECT u.low_credit_threshold AS threshold,
             (SELECT l.amount FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id
               WHERE a.kind = 'user' AND a.user_id = u.id ORDER BY l.created_at DESC, l.id DESC LIMIT 1) AS last_amount

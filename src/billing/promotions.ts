@@ -39,7 +39,7 @@ interface Usage {
 }
 
 async function usage(m: EntityManager, promotionId: string, userId: string): Promise<Usage> {
-  const rows: { total: string; mine: string }[] = await sql(m, 
+  const rows: { total: string; mine: string }[] = await sql(m,
     `SELECT count(*) AS total, count(*) FILTER (WHERE user_id = $2) AS mine
        FROM promotion_redemptions WHERE promotion_id = $1 AND status <> 'released'`,
     [promotionId, userId],
@@ -56,7 +56,7 @@ async function usage(m: EntityManager, promotionId: string, userId: string): Pro
 export async function usablePromotion(
   m: EntityManager, code: string, userId: string, credits: number, now: Date, lock = false,
 ): Promise<PromotionRow> {
-  const rows: PromotionRow[] = await sql(m, 
+  const rows: PromotionRow[] = await sql(m,
     `SELECT * FROM promotions WHERE upper(code) = upper($1)${lock ? " FOR UPDATE" : ""}`,
     [code],
   );
@@ -81,7 +81,7 @@ export async function usablePromotion(
 
 /** Reserve one use for a checkout (caller's transaction; call after usablePromotion(…, lock = true)). */
 export async function reservePromotion(m: EntityManager, promotionId: string, userId: string, checkoutId: string): Promise<void> {
-  await sql(m, 
+  await sql(m,
     `INSERT INTO promotion_redemptions (checkout_id, promotion_id, user_id) VALUES ($1, $2, $3) ON CONFLICT (checkout_id) DO NOTHING`,
     [checkoutId, promotionId, userId],
   );
@@ -111,7 +111,7 @@ export interface NewPromotion {
 }
 
 export async function createPromotion(m: EntityManager, p: NewPromotion): Promise<PromotionRow> {
-  const rows: PromotionRow[] = await sql(m, 
+  const rows: PromotionRow[] = await sql(m,
     `INSERT INTO promotions (code, description, kind, percent_off, amount_off_cents, starts_at, ends_at, max_redemptions,
                              max_redemptions_per_user, min_credits)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -124,7 +124,7 @@ export async function createPromotion(m: EntityManager, p: NewPromotion): Promis
 }
 
 export async function listPromotions(m: EntityManager): Promise<(PromotionRow & { used: string })[]> {
-  return sql(m, 
+  return sql(m,
     `SELECT p.*, (SELECT count(*) FROM promotion_redemptions r WHERE r.promotion_id = p.id AND r.status <> 'released') AS used
        FROM promotions p ORDER BY p.created_at DESC, p.id DESC LIMIT 500`,
   );

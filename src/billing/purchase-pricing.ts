@@ -66,7 +66,7 @@ export function bulkTier(credits: number): { minCredits: number; percent: number
 
 /** The best purchase discount among the user's active plans (0 without one). */
 export async function subscriberDiscount(m: EntityManager, userId: string, now: Date): Promise<{ percent: number; plan: string | null }> {
-  const rows: { percent: number; name: string }[] = await sql(m, 
+  const rows: { percent: number; name: string }[] = await sql(m,
     `SELECT p.purchase_discount_percent AS percent, p.name FROM subscriptions s JOIN packages p ON p.id = s.package_id
       WHERE s.user_id = $1 AND s.status IN ('active', 'trialing') AND s.current_period_end > $2
       ORDER BY p.purchase_discount_percent DESC LIMIT 1`,

@@ -112,7 +112,7 @@ export async function fulfilPurchase(
     description: `Purchased ${credits} credits`,
     metadata: { checkout_id: c.id, stripe_session_id: session.id, amount_total_cents: session.amount_total },
   });
-  await sql(m, 
+  await sql(m,
     `UPDATE checkouts SET status = 'complete', completed_at = now(), stripe_session_id = coalesce(stripe_session_id, $2),
             grant_transfer_id = $3, updated_at = now() WHERE id = $1`,
     [c.id, session.id, grantId],

@@ -20,7 +20,7 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
   let result: ProcessOutcome;
   try {
     result = await ctx.ds.transaction(async (m) => {
-      const rows: { payload: Stripe.Event; processed_at: Date | null }[] = await sql(m, 
+      const rows: { payload: Stripe.Event; processed_at: Date | null }[] = await sql(m,
         `SELECT payload, processed_at FROM stripe_events WHERE id = $1 FOR UPDATE`,
         [eventId],
       );
@@ -28,7 +28,7 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
       if (!row) return { status: "unknown_event" as const };
       if (row.processed_at) return { status: "already_processed" as const };
       const outcome = await handleStripeEvent({ ctx, m, stripe: requireStripe(ctx), mail }, row.payload);
-      await sql(m, 
+      await sql(m,
         `UPDATE stripe_events SET processed_at = now(), outcome = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`,
         [eventId, outcome.slice(0, 500)],
       );
@@ -36,9 +36,8 @@ export async function processStripeEvent(ctx: AppContext, eventId: string): Prom
     });
   } catch (err) {
     await sql(ctx.ds, `UPDATE stripe_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND processed_at IS NULL`, [
-        eventId, String((err as Error)?.message ?? err).slice(0, 1000),
-      ])
-      .catch(() => undefined);
+      eventId, String((err as Error)?.message ?? err).slice(0, 1000),
+    ]).catch(() => undefined);
     throw err;
   }
   await dispatchEmails(ctx, mail.ids);

@@ -105,7 +105,7 @@ export async function syncStripeSubscription(
     const userId = await userFor(m, s);
     if (!userId) return { outcome: "unknown_user", subscription: null };
     if (customer) await linkCustomer(m, userId, customer);
-    const rows: SubscriptionRow[] = await sql(m, 
+    const rows: SubscriptionRow[] = await sql(m,
       `INSERT INTO subscriptions (user_id, package_id, source, status, stripe_subscription_id, stripe_customer_id, current_period_start,
                                   current_period_end, billing_anchor, cancel_at_period_end, canceled_at, ended_at)
        VALUES ($1, $2, 'stripe', $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
@@ -117,7 +117,7 @@ export async function syncStripeSubscription(
   } else {
     if (period.start > row.current_period_start) {
       // A new period: the plan Stripe bills now is the plan (a scheduled downgrade lands here).
-      await sql(m, 
+      await sql(m,
         `UPDATE subscriptions SET package_id = $2, pending_package_id = NULL, current_period_start = $3, current_period_end = $4 WHERE id = $1`,
         [row.id, pkg.id, period.start, period.end],
       );
@@ -125,7 +125,7 @@ export async function syncStripeSubscription(
     } else if (period.start.getTime() === row.current_period_start.getTime()) {
       change = await applyPlanChange(ctx, m, row, pkg, ctx.clock.now(), mail);
     }
-    await sql(m, 
+    await sql(m,
       `UPDATE subscriptions SET status = $2, cancel_at_period_end = $3, canceled_at = $4, ended_at = $5, stripe_customer_id = coalesce(stripe_customer_id, $6),
               updated_at = now() WHERE id = $1`,
       [row.id, status, s.cancel_at_period_end, canceledAt, endedAt, customer],

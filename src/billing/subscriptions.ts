@@ -60,7 +60,7 @@ export const LIVE = LIVE_SUBSCRIPTION_STATUSES as SubscriptionStatus[];
 export async function subscriptionView(m: EntityManager, s: SubscriptionRow): Promise<SubscriptionView> {
   const pkg = await getPackage(m, s.package_id);
   const pending = s.pending_package_id ? await getPackage(m, s.pending_package_id) : null;
-  const granted: { credits: string | null }[] = await sql(m, 
+  const granted: { credits: string | null }[] = await sql(m,
     `SELECT sum(credits) AS credits FROM subscription_grants WHERE subscription_id = $1 AND period_start = $2`,
     [s.id, s.current_period_start],
   );
@@ -80,7 +80,7 @@ export async function userSubscriptions(m: EntityManager, userId: string): Promi
 
 /** The user's live subscription (the newest, should there ever be two). */
 export async function liveSubscription(m: EntityManager, userId: string, lock = false): Promise<SubscriptionRow | null> {
-  const rows: SubscriptionRow[] = await sql(m, 
+  const rows: SubscriptionRow[] = await sql(m,
     `SELECT * FROM subscriptions WHERE user_id = $1 AND status = ANY ($2) ORDER BY created_at DESC, id DESC LIMIT 1${lock ? " FOR UPDATE" : ""}`,
     [userId, LIVE],
   );
@@ -116,7 +116,7 @@ export async function grantPeriod(
 ): Promise<"granted" | "already_granted"> {
   const transferId = derivedId(`${grantKey(s)}:${p.start.toISOString()}`, "period");
   const credits = toInt(pkg.credits);
-  const inserted: unknown[] = await sql(m, 
+  const inserted: unknown[] = await sql(m,
     `INSERT INTO subscription_grants (transfer_id, subscription_id, kind, period_start, period_end, package_id, credits, stripe_invoice_id)
      VALUES ($1, $2, 'period', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING transfer_id`,
     [transferId, s.id, p.start, p.end, pkg.id, credits, p.invoiceId ?? null],
@@ -169,7 +169,7 @@ export async function applyPlanChange(
   const extra = proratedCredits(toInt(target.credits) - toInt(current.credits), s.current_period_start, s.current_period_end, now);
   if (extra > 0) {
     const transferId = derivedId(`${grantKey(s)}:${s.current_period_start.toISOString()}:${target.id}`, "upgrade");
-    const inserted: unknown[] = await sql(m, 
+    const inserted: unknown[] = await sql(m,
       `INSERT INTO subscription_grants (transfer_id, subscription_id, kind, period_start, period_end, package_id, credits)
        VALUES ($1, $2, 'upgrade', $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING transfer_id`,
       [transferId, s.id, s.current_period_start, s.current_period_end, target.id, extra],

@@ -47,7 +47,7 @@ async function checkoutCompleted(h: HandlerContext, session: Stripe.Checkout.Ses
   if (c) {
     const customer = refId(session.customer);
     if (customer) await linkCustomer(h.m, c.user_id, customer);
-    await sql(h.m, 
+    await sql(h.m,
       `UPDATE checkouts SET status = 'complete', completed_at = coalesce(completed_at, now()), stripe_session_id = coalesce(stripe_session_id, $2),
               stripe_subscription_id = $3, updated_at = now() WHERE id = $1`,
       [c.id, session.id, subId],

@@ -45,7 +45,7 @@ export async function receiveStripeEvent(ctx: AppContext, raw: unknown, signatur
     throw new InvalidRequest("The body is not a Stripe event.", { issues: [{ path: "", message: "no id or type" }] });
   }
 
-  const inserted: unknown[] = await sql(ctx.ds, 
+  const inserted: unknown[] = await sql(ctx.ds,
     `INSERT INTO stripe_events (id, type, livemode, payload, stripe_created_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [event.id, event.type, event.livemode === true, raw.toString("utf8"), typeof event.created === "number" ? fromUnix(event.created) : null],

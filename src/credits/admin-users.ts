@@ -57,7 +57,7 @@ export async function getUserView(ctx: AppContext, id: string): Promise<UserView
  */
 export async function createUserByAdmin(ctx: AppContext, u: { email: string; name?: string; role: Role }): Promise<AdminUserCreated> {
   return ctx.ds.transaction(async (m) => {
-    const rows: UserRow[] = await sql(m, 
+    const rows: UserRow[] = await sql(m,
       `INSERT INTO users (email, name, role) VALUES ($1, $2, $3)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING ${USER_COLUMNS}`,
       [u.email, u.name ?? null, u.role],
@@ -78,7 +78,7 @@ export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: st
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  const rows: (UserRow & { cursor_ts: string })[] = await sql(ctx.ds, 
+  const rows: (UserRow & { cursor_ts: string })[] = await sql(ctx.ds,
     `SELECT ${USER_COLUMNS}, ${cursorTs("created_at")} AS cursor_ts FROM users WHERE ${where}
       ORDER BY created_at DESC, id DESC LIMIT $1`,
     params,

@@ -72,7 +72,7 @@ export async function history(m: EntityManager, userId: string, q: HistoryFilter
     params.push(q.jobId);
     where += ` AND x.job_id = $${params.length}`;
   }
-  const rows: Row[] = await sql(m, 
+  const rows: Row[] = await sql(m,
     `SELECT x.*, ${cursorTs("x.created_at")} AS cursor_ts FROM (${MAPPED} AND t.user_id = $1) x
       WHERE ${where} ORDER BY x.created_at DESC, x.id DESC LIMIT $2`,
     params,

@@ -19,7 +19,7 @@ export interface LotView {
 }
 
 export async function openLots(ctx: AppContext, userId: string): Promise<{ data: LotView[]; next_cursor: null }> {
-  const rows: { id: string; credit_type: string; category: string; amount: string; remaining: string; expires_at: Date | null; created_at: Date }[] = await sql(ctx.ds, 
+  const rows: { id: string; credit_type: string; category: string; amount: string; remaining: string; expires_at: Date | null; created_at: Date }[] = await sql(ctx.ds,
     `SELECT l.id, a.credit_type, l.category, l.amount::text, l.remaining::text, l.expires_at, l.created_at
        FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id
       WHERE a.kind = 'user' AND a.user_id = $1 AND l.remaining > 0

@@ -90,14 +90,14 @@ export async function monthlySummaryOfUser(ctx: AppContext, userId: string, mont
 
 async function summarize(m: EntityManager, userId: string, w: { month: string; start: Date; end: Date }): Promise<MonthlySummary> {
   // Every transfer of a user carries its user_id; the (user_id, created_at) index bounds the scan to the month.
-  const flows: { credit_type: string; type: string; inflow: boolean; amount: string }[] = await sql(m, 
+  const flows: { credit_type: string; type: string; inflow: boolean; amount: string }[] = await sql(m,
     `SELECT t.credit_type, t.type, (c.kind = 'user') AS inflow, sum(t.amount)::text AS amount
        FROM ledger_transfers t JOIN ledger_accounts c ON c.id = t.credit_account_id
       WHERE t.user_id = $1 AND t.created_at >= $2 AND t.created_at < $3
       GROUP BY 1, 2, 3`,
     [userId, w.start, w.end],
   );
-  const byKind: { kind: string; jobs: number; credits: string }[] = await sql(m, 
+  const byKind: { kind: string; jobs: number; credits: string }[] = await sql(m,
     `SELECT coalesce(j.kind, 'other') AS kind, count(*)::int AS jobs, sum(t.amount)::text AS credits
        FROM ledger_transfers t LEFT JOIN jobs j ON j.id = t.job_id
       WHERE t.user_id = $1 AND t.type = 'charge' AND t.created_at >= $2 AND t.created_at < $3

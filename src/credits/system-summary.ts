@@ -47,16 +47,16 @@ export async function systemSummary(ctx: AppContext): Promise<SystemSummary> {
 }
 
 async function summarize(m: EntityManager, now: Date): Promise<SystemSummary> {
-  const flows: { credit_type: string; type: string; inflow: boolean; amount: string }[] = await sql(m, 
+  const flows: { credit_type: string; type: string; inflow: boolean; amount: string }[] = await sql(m,
     `SELECT t.credit_type, t.type, (c.kind = 'user') AS inflow, sum(t.amount)::text AS amount
        FROM ledger_transfers t JOIN ledger_accounts c ON c.id = t.credit_account_id
       GROUP BY 1, 2, 3`,
   );
-  const accounts: { credit_type: string; posted: string; held: string }[] = await sql(m, 
+  const accounts: { credit_type: string; posted: string; held: string }[] = await sql(m,
     `SELECT credit_type, sum(credits_posted - debits_posted)::text AS posted, sum(debits_pending)::text AS held
        FROM ledger_accounts WHERE kind = 'user' GROUP BY 1`,
   );
-  const [users] = (await sql(m, 
+  const [users] = (await sql(m,
     `SELECT count(*)::int AS total, (count(*) FILTER (WHERE credit_status = 'active'))::int AS active,
             (count(*) FILTER (WHERE credit_status = 'paused'))::int AS paused FROM users`,
   )) as [SystemSummary["users"]];

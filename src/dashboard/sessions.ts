@@ -34,7 +34,7 @@ async function insertToken(ctx: SessionDeps, kind: "session" | "sign_in", keyHas
   const token = newToken();
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
-  await sql(ctx.ds, 
+  await sql(ctx.ds,
     `INSERT INTO dashboard_sessions (token_hash, kind, key_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
     [hashApiKey(token), kind, keyHash, expiresAt, now],
   );
@@ -79,7 +79,7 @@ export async function openSessionWithSignInToken(ctx: SessionDeps, token: string
 
 /** The API key hash a live session stands for, or null (unknown or expired). */
 export async function sessionKeyHash(ctx: SessionDeps, token: string): Promise<string | null> {
-  const rows: { key_hash: string }[] = await sql(ctx.ds, 
+  const rows: { key_hash: string }[] = await sql(ctx.ds,
     `SELECT key_hash FROM dashboard_sessions WHERE token_hash = $1 AND kind = 'session' AND expires_at > $2`,
     [hashApiKey(token), ctx.clock.now()],
   );

@@ -77,7 +77,7 @@ function overQuota(quota: number, used: number): AppError {
  */
 export async function deleteFile(ctx: AppContext, user: User, id: string): Promise<void> {
   const f = await owned(ctx, user, id);
-  const inUse: { id: string; status: string }[] = await sql(ctx.ds, 
+  const inUse: { id: string; status: string }[] = await sql(ctx.ds,
     `SELECT id, status FROM jobs WHERE user_id = $1 AND kind = 'file' AND status IN ('queued', 'running') AND input->>'file_id' = $2 LIMIT 1`,
     [f.userId, f.id],
   );

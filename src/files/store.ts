@@ -102,7 +102,7 @@ export class FileStore {
       throw f.signal.reason;
     }
     try {
-      await sql(this.ds, 
+      await sql(this.ds,
         `INSERT INTO files (id, user_id, name, content_type, size_bytes, sha256, storage_key, source_job_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (id) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256, created_at = now()`,
@@ -144,14 +144,14 @@ export class FileStore {
    * the next round removes rather than bytes nobody can find. Returns how many.
    */
   async pruneUnsucceededOutputs(limit = 500): Promise<number> {
-    const rows: { id: string; storage_key: string }[] = await sql(this.ds, 
+    const rows: { id: string; storage_key: string }[] = await sql(this.ds,
       `SELECT f.id, f.storage_key FROM files f JOIN jobs j ON j.id = f.source_job_id
         WHERE j.status IN ('failed', 'canceled') ORDER BY f.created_at LIMIT $1`,
       [limit],
     );
     for (const r of rows) {
       await this.storage.remove(r.storage_key);
-      await sql(this.ds, 
+      await sql(this.ds,
         `DELETE FROM files f USING jobs j WHERE f.id = $1 AND j.id = f.source_job_id AND j.status IN ('failed', 'canceled')`,
         [r.id],
       );
@@ -172,7 +172,7 @@ export class FileStore {
       params.push(cursor.createdAt, cursor.id);
       where += ` AND (f.created_at, f.id) < ($3::timestamptz, $4::uuid)`;
     }
-    const rows: { id: string; cursor_ts: string }[] = await sql(this.ds, 
+    const rows: { id: string; cursor_ts: string }[] = await sql(this.ds,
       `SELECT f.id, ${cursorTs("f.created_at")} AS cursor_ts FROM files f WHERE ${where} ORDER BY f.created_at DESC, f.id DESC LIMIT $2`,
       params,
     );

@@ -49,7 +49,7 @@ async function placeHold(
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + h.ttlSeconds * 1000);
   await checkSpendLimits(m, { userId: h.user.id, creditType: h.creditType, credits: h.credits });
-  const inserted: unknown[] = await sql(m, 
+  const inserted: unknown[] = await sql(m,
     `INSERT INTO app_holds (id, user_id, kind, credit_type, credits, description, metadata, ttl_seconds, expires_at, created_by)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
      RETURNING id`,

@@ -10,7 +10,7 @@ export interface Balances extends Balance {
 
 /** posted = credits − debits; held = pending debits; available = posted − held. */
 export async function balances(m: EntityManager, userId: string, creditType = DEFAULT_CREDIT_TYPE): Promise<Balances> {
-  const rows: { credit_type: string; posted: string; held: string }[] = await sql(m, 
+  const rows: { credit_type: string; posted: string; held: string }[] = await sql(m,
     `SELECT credit_type, credits_posted - debits_posted AS posted, debits_pending AS held
        FROM ledger_accounts WHERE kind = 'user' AND user_id = $1 ORDER BY credit_type`,
     [userId],
@@ -60,7 +60,7 @@ export async function transactions(m: EntityManager, userId: string, q: HistoryQ
     where += ` AND job_id = $${params.length}`;
   }
   const rows: { id: string; type: TransactionType; amount: string; credit_type: string; description: string | null; job_id: string | null; created_at: Date; cursor_ts: string }[] =
-    await sql(m, 
+    await sql(m,
       `SELECT id, type, amount, credit_type, description, job_id, created_at, ${cursorTs("created_at")} AS cursor_ts FROM ledger_transfers
         WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
       params,

@@ -169,7 +169,7 @@ export async function checkLedger(m: EntityManager): Promise<CheckReport> {
     const rows: { subject: string; expected: string; found: string }[] = await sql(m, rule.sql);
     for (const r of rows) problems.push({ invariant: rule.invariant, subject: r.subject, expected: r.expected, found: r.found });
   }
-  const [c] = (await sql(m, 
+  const [c] = (await sql(m,
     `SELECT (SELECT count(*) FROM ledger_accounts)::int AS accounts, (SELECT count(*) FROM ledger_transfers)::int AS transfers,
             (SELECT count(*) FROM ledger_pending WHERE state = 'pending')::int AS pending, (SELECT count(*) FROM ledger_lots)::int AS lots`,
   )) as [CheckReport["counts"]];

@@ -19,7 +19,7 @@ export async function expireLots(m: EntityManager, now: Date = new Date(), batch
   const out: ExpireLotsResult = { lots: 0, expired: 0, kept: 0 };
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const due: { id: string }[] = await sql(m, 
+    const due: { id: string }[] = await sql(m,
       `SELECT id FROM ledger_lots WHERE remaining > 0 AND expires_at <= $1 AND id > $2 ORDER BY id LIMIT $3`,
       [now, after, batchSize],
     );

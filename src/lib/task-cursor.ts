@@ -20,7 +20,7 @@ export async function readCursor(ctx: AppContext, name: string): Promise<Keyset 
 }
 
 export async function saveCursor(ctx: AppContext, name: string, cursor: Keyset | null): Promise<void> {
-  await sql(ctx.ds, 
+  await sql(ctx.ds,
     `INSERT INTO task_cursors (name, cursor, updated_at) VALUES ($1, $2, now())
      ON CONFLICT (name) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()`,
     [name, cursor === null ? null : JSON.stringify(cursor)],

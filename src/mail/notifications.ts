@@ -32,7 +32,7 @@ export interface QueueEmail {
  */
 export async function queueEmail(m: EntityManager, publicUrl: string | null, e: QueueEmail): Promise<string | null> {
   const r = render(e.message, { name: e.name ?? null, publicUrl });
-  const rows: { id: string }[] = await sql(m, 
+  const rows: { id: string }[] = await sql(m,
     `INSERT INTO notifications (user_id, kind, dedupe_key, to_address, subject, body_text, body_html)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
     [e.userId, e.message.kind, e.dedupeKey, e.to, r.subject, r.text, r.html],

@@ -98,7 +98,7 @@ export class MoneySnapshotLoader {
 
   /** Sums of transfers with from ≤ created_at < to (either end open when null). */
   private async sumRange(from: Date | null, to: Date | null): Promise<CreditTotal[]> {
-    const rows = await sql<{ type: string; kind: string; credit_type: string; credits: string }>(this.ctx.ds, 
+    const rows = await sql<{ type: string; kind: string; credit_type: string; credits: string }>(this.ctx.ds,
       `SELECT t.type, coalesce(j.kind, 'none') AS kind, t.credit_type, sum(t.amount)::text AS credits
          FROM ledger_transfers t LEFT JOIN jobs j ON j.id = t.job_id
         WHERE ($1::timestamptz IS NULL OR t.created_at >= $1) AND ($2::timestamptz IS NULL OR t.created_at < $2)
@@ -109,7 +109,7 @@ export class MoneySnapshotLoader {
   }
 
   private async pendingHolds(): Promise<Pick<MoneySnapshot, "pending" | "oldestPendingSeconds">> {
-    const rows = await sql<{ credit_type: string; holds: number; credits: string; oldest: number | null }>(this.ctx.ds, 
+    const rows = await sql<{ credit_type: string; holds: number; credits: string; oldest: number | null }>(this.ctx.ds,
       `SELECT t.credit_type, count(*)::int AS holds, sum(p.amount)::text AS credits,
               extract(epoch FROM now() - min(t.created_at))::float8 AS oldest
          FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.transfer_id

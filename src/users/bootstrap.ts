@@ -36,7 +36,7 @@ export async function ensureBootstrapAdmin(ctx: Pick<AppContext, "config" | "ds"
     }
     // The operator configured this key: make sure it works even if it was revoked by an earlier rotation.
     await sql(m, `UPDATE api_keys SET revoked_at = NULL WHERE key_hash = $1 AND revoked_at IS NOT NULL`, [hash]);
-    await sql(m, 
+    await sql(m,
       `UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND name = 'bootstrap' AND key_hash <> $2 AND revoked_at IS NULL`,
       [admin.id, hash],
     );

@@ -58,7 +58,7 @@ export async function listKeys(ctx: AppContext, userId: string, q: { limit: numb
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
   }
-  const rows = await sql<(KeyRow & { cursor_ts: string })>(ctx.ds, 
+  const rows = await sql<(KeyRow & { cursor_ts: string })>(ctx.ds,
     `SELECT ${COLUMNS}, ${cursorTs("created_at")} AS cursor_ts FROM api_keys WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $2`,
     params,
   );
@@ -73,7 +73,7 @@ export async function createKey(ctx: AppContext, userId: string, name: string): 
   const k = generateApiKey();
   return ctx.ds.transaction(async (m) => {
     await sql(m, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId]);
-    const rows = await sql<KeyRow>(m, 
+    const rows = await sql<KeyRow>(m,
       `INSERT INTO api_keys (user_id, prefix, key_hash, name)
        SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL) < $5
        RETURNING ${COLUMNS}`,

@@ -28,14 +28,14 @@ export async function issueApiKey(m: EntityManager, userId: string, name: string
  * this email and role; idempotent, so every process can call it on start.
  */
 export async function ensureUserWithKey(m: EntityManager, u: NewUser & { apiKey: string }): Promise<User> {
-  const rows: { id: string }[] = await sql(m, 
+  const rows: { id: string }[] = await sql(m,
     `INSERT INTO users (email, name, role) VALUES ($1, $2, $3)
      ON CONFLICT ((lower(email))) DO UPDATE SET role = EXCLUDED.role RETURNING id`,
     [u.email, u.name ?? null, u.role ?? "user"],
   );
   const userId = rows[0]!.id;
   const k = { prefix: u.apiKey.slice(0, 11), hash: hashApiKey(u.apiKey) };
-  await sql(m, 
+  await sql(m,
     `INSERT INTO api_keys (user_id, prefix, key_hash, name) VALUES ($1, $2, $3, 'bootstrap')
      ON CONFLICT (key_hash) DO NOTHING`,
     [userId, k.prefix, k.hash],

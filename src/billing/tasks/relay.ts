@@ -36,11 +36,11 @@ async function requeue(queue: Queue, ids: string[], add: (ids: string[]) => Prom
 
 export async function relayBilling(ctx: AppContext, now: Date): Promise<{ events: number; emails: number; stale_checkouts: number }> {
   const before = new Date(now.getTime() - RELAY_AFTER_MS);
-  const events: { id: string }[] = await sql(ctx.ds, 
+  const events: { id: string }[] = await sql(ctx.ds,
     `SELECT id FROM stripe_events WHERE processed_at IS NULL AND received_at < $1 AND attempts < $2 ORDER BY received_at LIMIT 500`,
     [before, MAX_EVENT_ATTEMPTS],
   );
-  const mails: { id: string }[] = await sql(ctx.ds, 
+  const mails: { id: string }[] = await sql(ctx.ds,
     `SELECT id FROM notifications WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 500`,
     [before],
   );

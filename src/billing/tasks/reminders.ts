@@ -14,7 +14,7 @@ export async function sendRenewalReminders(ctx: AppContext, now: Date): Promise<
   const mail = new MailBatch();
   await ctx.ds.transaction(async (m) => {
     const due: { id: string; user_id: string; source: string; current_period_end: Date; cancel_at_period_end: boolean; name: string; price_cents: number }[] =
-      await sql(m, 
+      await sql(m,
         `SELECT s.id, s.user_id, s.source, s.current_period_end, s.cancel_at_period_end, p.name, p.price_cents
            FROM subscriptions s JOIN packages p ON p.id = coalesce(s.pending_package_id, s.package_id)
           WHERE s.status IN ('active', 'trialing') AND s.current_period_end > $1 AND s.current_period_end <= $2`,

@@ -17,7 +17,7 @@ export async function reconcileStripeSubscriptions(ctx: AppContext, now: Date, l
   const out = { checked: 0, granted: 0, failed: 0 };
   const stripe = ctx.stripe;
   if (!stripe) return out;
-  const due: { stripe_subscription_id: string }[] = await sql(ctx.ds, 
+  const due: { stripe_subscription_id: string }[] = await sql(ctx.ds,
     `SELECT stripe_subscription_id FROM subscriptions
       WHERE source = 'stripe' AND status IN ('active', 'trialing', 'past_due') AND current_period_end < $1
       ORDER BY current_period_end LIMIT $2`,

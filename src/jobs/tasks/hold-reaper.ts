@@ -49,7 +49,7 @@ export async function reapHolds(ctx: AppContext, now: Date, opts: ReaperOptions 
   let after: { ts: string; id: string } | null = null;
 
   while (seen < max) {
-    const rows: ExpiredHold[] = await sql(ctx.ds, 
+    const rows: ExpiredHold[] = await sql(ctx.ds,
       `SELECT p.transfer_id, ${cursorTs("p.expires_at")} AS expires_ts, j.id AS job_id, j.status, j.attempt
          FROM ledger_pending p
          LEFT JOIN jobs j ON j.hold_transfer_id = p.transfer_id
