@@ -30,7 +30,7 @@ import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import type { Job } from "../entities/job";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
-import { isDependencyDown } from "../lib/dependency-errors";
+import { askAgain, isDependencyDown } from "../lib/dependency-errors";
 import { GroupCommit } from "../lib/group-commit";
 import { AccountIds } from "../ledger/accounts";
 import { type Admission, admissionOutcome } from "../ledger/plans";
@@ -164,16 +164,7 @@ export class JobAdmission {
    * such a job.
    */
   private async afterLostConnection(jobs: NewJob[], lost: unknown): Promise<(Admitted | Error)[]> {
-    let rows: { id: string; created_at: Date }[] | undefined;
-    for (const pause of [0, 150, 300, 600]) {
-      await new Promise((r) => setTimeout(r, pause));
-      try {
-        rows = await admittedJobs(this.ctx.ds, jobs.map((j) => j.id));
-        break;
-      } catch (err) {
-        if (!isDependencyDown(err)) throw err;
-      }
-    }
+    const rows = await askAgain(() => admittedJobs(this.ctx.ds, jobs.map((j) => j.id)));
     if (!rows) {
       return jobs.map((j) => new AppError("unavailable",
         `The database connection was lost while job ${j.id} was being admitted, and it cannot be asked yet whether the job was accepted. ` +

@@ -28,11 +28,15 @@ import { createTestDb, redisUrl, type TestDb, testPrefix } from "../helpers/db";
 import { testKinds } from "../helpers/kinds";
 import { waitFor } from "../helpers/platform";
 
+/** The unkeyed submit's statement (autocommitted); a batch's (in a transaction, then COMMIT). */
 const MARKER = Buffer.from("holdfast_insert_jobs_each");
+const BATCH_MARKER = Buffer.from("holdfast_insert_jobs_all");
+const COMMIT = Buffer.from("COMMIT");
 
 /** Loopback TCP proxy to PostgreSQL that cuts the connection carrying MARKER, once per arming. */
 class CuttingProxy {
-  mode: "pass" | "after" | "before" = "pass";
+  /** "commit": the connection that runs a batch's statement is cut once its COMMIT has reached the server. */
+  mode: "pass" | "after" | "before" | "commit" = "pass";
   /** After the next cut, refuse new connections for this long (ms). */
   refuseAfterCutMs = 0;
   refuse = false;
@@ -48,12 +52,23 @@ class CuttingProxy {
       const upstream = connect(target.port, target.host);
       proxy.sockets.add(client).add(upstream);
       let swallowing = false;
+      let commitArmed = false;
       const cut = () => {
         client.destroy();
         upstream.destroy();
       };
       client.on("data", (chunk: Buffer) => {
-        if (proxy.mode !== "pass" && chunk.includes(MARKER)) {
+        if (proxy.mode === "commit" && chunk.includes(BATCH_MARKER)) {
+          proxy.mode = "pass";
+          commitArmed = true;
+        } else if (commitArmed && chunk.includes(COMMIT)) {
+          proxy.cuts++;
+          swallowing = true;
+          upstream.write(chunk);
+          setTimeout(cut, 500);
+          return;
+        }
+        if ((proxy.mode === "after" || proxy.mode === "before") && chunk.includes(MARKER)) {
           const mode = proxy.mode;
           proxy.mode = "pass";
           proxy.cuts++;
@@ -196,3 +211,21 @@ it("the database cannot be asked: 503 names the job id, so the client can look b
   expect((await jobsOf(u.id)).length).toBe(1);
   expect(await ledger.balances(db.ds.manager, u.id)).toMatchObject({ available: 7, held: 0 });
 }, 30_000);
+
+it("a batch whose COMMIT reached the server but whose answer was lost: 202 with the batch, each job charged once", async () => {
+  const u = await newUser(10);
+  const cutsBefore = proxy.cuts;
+  proxy.mode = "commit";
+  const res = await fetch(`${base}/api/v1/batches`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${u.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ jobs: [{ kind: "test", input: { cost: 2 } }, { kind: "test", input: { cost: 3 } }] }),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const body = (await res.json()) as any;
+  expect(proxy.cuts).toBe(cutsBefore + 1);
+  expect(res.status, JSON.stringify(body)).toBe(202);
+  expect(body.job_ids ?? body.jobs).toHaveLength(2);
+  await waitFor(async () => (await jobsOf(u.id)).filter((r) => r.status === "succeeded").length === 2 || undefined, { what: "both jobs to succeed" });
+  expect(await ledger.balances(db.ds.manager, u.id)).toMatchObject({ available: 5, held: 0 });
+});
