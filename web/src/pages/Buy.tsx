@@ -2,8 +2,6 @@
  * Buying credits: packages (subscriptions) and a custom amount priced live by
  * POST /credits/purchase/validate (bulk, subscriber and promo discounts), then
  * Stripe Checkout. Without Stripe the API answers 503 and this says so.
- * "Manage billing" opens Stripe's customer portal (a fresh session each time:
- * they are short-lived); `?portal=1`, the payment-failed email's link, opens it at once.
  */
 import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, get, type Page, post } from "../api";
@@ -38,21 +36,6 @@ export function BuyPage() {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const returned = new URLSearchParams(location.search).get("checkout");
-  const wantsPortal = new URLSearchParams(location.search).get("portal") === "1";
-
-  const openPortal = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      location.assign((await post<{ url: string }>("/billing/portal")).url);
-    } catch (err) {
-      setError(toApiError(err));
-      setBusy(false);
-    }
-  };
-  useEffect(() => {
-    if (wantsPortal) void openPortal();
-  }, [wantsPortal]);
 
   useEffect(() => {
     setQuote(null);
@@ -134,12 +117,6 @@ export function BuyPage() {
       <section aria-labelledby="plans-title">
         <h2 id="plans-title">Subscriptions</h2>
         <p className="muted">Subscribing, upgrading or downgrading goes through Stripe; a plan change applies as Stripe confirms it.</p>
-        <p>
-          <button type="button" disabled={busy} onClick={() => void openPortal()}>
-            Manage billing
-          </button>{" "}
-          <span className="muted">Update your card, see invoices or cancel, in Stripe's customer portal.</span>
-        </p>
         {packages.error ? <LoadError error={packages.error} what="Plans" /> : null}
         <div className="cards">
           {packages.data?.data.map((p) => (
