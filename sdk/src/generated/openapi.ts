@@ -4911,7 +4911,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe, or change plan
-         * @description Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now and adds the prorated difference in credits at once (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).
+         * @description Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now, its prorated price is charged at once (declined → 409), and the prorated difference in credits is added as soon as that invoice is paid — in this call when the card pays (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).
          *
          *     Credit cost: free (holds and charges nothing).
          */

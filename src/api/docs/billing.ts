@@ -42,7 +42,7 @@ export function billingDocs(registry: OpenAPIRegistry): void {
   });
   doc({
     method: "post", path: `${API_BASE}/subscriptions`, tags: [TAG], auth: "key", credits: 0, summary: "Subscribe, or change plan",
-    description: "Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now and adds the prorated difference in credits at once (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).",
+    description: "Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now, its prorated price is charged at once (declined → 409), and the prorated difference in credits is added as soon as that invoice is paid — in this call when the card pays (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).",
     body: subscribeBody, headers: idempotency, response: { status: 201, description: "The checkout, or (200) the changed subscription." },
     errors: ["invalid_request", "account_paused", "invalid_state", "idempotency_conflict", "unavailable"],
   });
