@@ -83,9 +83,9 @@ function linePrice(l: Stripe.InvoiceLineItem): string | Stripe.Price | null {
 
 export async function resolveUpgradeInvoice(m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice): Promise<ResolvedUpgradeInvoice> {
   if (invoice.status !== "paid") return { invoice, skip: `invoice_${invoice.status ?? "unknown"}` };
-  const charged = invoice.lines.data.filter((l) => l.amount > 0);
-  let lines = charged.filter((l) => l.parent?.subscription_item_details?.proration === true);
-  if (lines.length === 0 && invoice.billing_reason === "subscription_update") lines = charged;
+  // Not the negative "unused time on the old plan" line; a $0 line counts (an upgrade during a trial is paid by a $0 invoice).
+  let lines = invoice.lines.data.filter((l) => l.amount >= 0 && l.parent?.subscription_item_details?.proration === true);
+  if (lines.length === 0 && invoice.billing_reason === "subscription_update") lines = invoice.lines.data.filter((l) => l.amount > 0);
   if (lines.length === 0) return { invoice, skip: "no_proration" };
   const packageIds: string[] = [];
   for (const l of lines) {

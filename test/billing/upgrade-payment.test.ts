@@ -130,6 +130,20 @@ describe("an upgrade on an active subscription", () => {
   });
 });
 
+describe("a trialing subscription", () => {
+  it("is granted its upgrade once the proration invoice is paid, like an active one", async () => {
+    const s = await subscribed("starter");
+    halfway(s.subId);
+    bed.stripe.subscriptions.get(s.subId)!.status = "trialing";
+    const change = bed.stripe.changePlanInPortal(s.subId, await priceOf("professional"), { invoice: "paid" });
+    await bed.send(change.updated);
+    expect(await local(s)).toMatchObject({ status: "trialing", package: { code: "professional" } });
+    expect((await bed.balance(s.user.id)).available).toBe(400); // the sync found the latest invoice paid
+    await bed.send(change.invoice!);
+    expect((await bed.balance(s.user.id)).available).toBe(400);
+  });
+});
+
 describe("no upgrade credits", () => {
   it.each(["unpaid", "paused", "past_due"])("for a %s subscription, even when a proration invoice is paid", async (status) => {
     const s = await subscribed("starter");
