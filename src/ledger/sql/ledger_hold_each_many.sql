@@ -138,7 +138,9 @@ BEGIN
     v_a := array_position(v_acc, v_locked[i]);
     v_lim_day[v_a] := v_daily[i];
     v_lim_month[v_a] := v_monthly[i];
-    SELECT s.day, s.month INTO v_spent_day[v_a], v_spent_month[v_a] FROM ledger_spent(v_locked[i], now()) s;
+    SELECT s.day, s.month INTO r FROM ledger_spent(v_locked[i], now()) s;
+    v_spent_day[v_a] := r.day;
+    v_spent_month[v_a] := r.month;
   END LOOP;
 
   v_left_at := array_fill(NULL::bigint, ARRAY[v_n]);
