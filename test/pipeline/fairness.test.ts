@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { endFair, fairnessCounts, reconcileFairness, startFair } from "../../src/jobs/fairness";
 import { type JobWorker, startJobWorker } from "../../src/workers/job-runner";
 import { pipelineKinds } from "../fixtures/kinds";
+import { spawnWorker, stopWorker, type WorkerProcess } from "../fixtures/spawn";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
 
 interface Row {
@@ -205,5 +206,51 @@ describe("USER_MAX_RUNNING", () => {
     await reconcileFairness(p.ctx);
     counts = await fairnessCounts(p.ctx);
     expect(counts.waiting.has(a.id)).toBe(false);
+  });
+});
+
+describe("a worker process SIGKILLed under USER_MAX_RUNNING", () => {
+  let p: Platform;
+  const spawned: WorkerProcess[] = [];
+  // Short locks so the dead worker's job is noticed within seconds.
+  const env = { USER_MAX_RUNNING: "1", USER_CAP_RETRY_MS: "100", WORKER_LOCK_DURATION_MS: "2000", WORKER_STALLED_INTERVAL_MS: "1000", WORKER_CONCURRENCY: "2" };
+  beforeAll(async () => {
+    p = await startPlatform({ kinds: pipelineKinds(), worker: false, env });
+  });
+  afterAll(async () => {
+    await Promise.all(spawned.splice(0).map((w) => stopWorker(w)));
+    await p?.close();
+  });
+
+  it("its place under the cap goes to the same job run again; the held-back job runs after it; nothing lost or charged twice", async () => {
+    const a = await p.user({ credits: 10_000 });
+    const [first, second] = await batch(p, a.key, 2, 2500);
+    const w1 = spawnWorker(p, env);
+    spawned.push(w1);
+    await w1.ready;
+    const running = await waitFor(async () => {
+      const r = await rows(p, [first!, second!]);
+      return r.find((x) => x.status === "running") ?? null;
+    }, { what: "one job running" });
+    await new Promise((r) => setTimeout(r, 300));
+    await stopWorker(w1, "SIGKILL");
+    // The dead worker's place is still taken (by the job it ran), so the other job is held back …
+    expect((await fairnessCounts(p.ctx)).running.get(a.id)).toBe(1);
+
+    const w2 = spawnWorker(p, env);
+    spawned.push(w2);
+    await w2.ready;
+    const r = await allSucceeded(p, [first!, second!]);
+    // … until the crashed job has run again (its second attempt) and ended; the held-back one used one attempt.
+    const crashed = r.find((x) => x.id === running.id)!;
+    const other = r.find((x) => x.id !== running.id)!;
+    expect(crashed.attempt).toBe(2);
+    expect(other.attempt).toBe(1);
+    expect(other.finished).toBeGreaterThan(crashed.finished);
+    const charges: { n: number }[] = await p.ctx.ds.query(
+      `SELECT count(*)::int AS n FROM ledger_transfers WHERE job_id = ANY ($1::uuid[]) AND type = 'charge'`, [[first, second]],
+    );
+    expect(charges[0]!.n).toBe(2);
+    expect((await fairnessCounts(p.ctx)).running.get(a.id) ?? 0).toBe(0);
   });
 });
