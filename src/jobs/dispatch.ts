@@ -1,6 +1,6 @@
 /** Handing admitted jobs to BullMQ (job id = jobs.id). */
 import type { AppContext } from "../context";
-import { addById } from "../queues";
+import { addById, bounded } from "../queues";
 import { enqueuePriorities, fairOn } from "./fairness";
 
 /** Queue jobs that are committed `queued`. Never throws: a failure is logged, and the outbox relay dispatches them later. */
@@ -10,7 +10,9 @@ export async function dispatch(ctx: AppContext, jobs: { id: string; userId: stri
   if (fairOn(ctx)) {
     // Each job's place among its user's waiting jobs (src/jobs/fairness.ts). Should Redis fail here, queue it as a
     // user's first job: the add below most likely fails as well, and the relay queues it again later.
-    priorities = await enqueuePriorities(ctx, jobs).catch((err: unknown) => {
+    // Bounded, so that with Redis away or hung this adds little to the queue write's own bound (a submit answers within 1 s).
+    const counted = ctx.redis.status === "ready" ? enqueuePriorities(ctx, jobs) : Promise.reject(new Error(`Redis is ${ctx.redis.status}`));
+    priorities = await bounded(counted, Math.ceil(ctx.config.REDIS_COMMAND_TIMEOUT_MS / 2), "fair dispatch counters").catch((err: unknown) => {
       ctx.logger.warn({ err, count: jobs.length }, "fair dispatch counters unreachable");
       return jobs.map(() => 1);
     });
