@@ -106,6 +106,11 @@ export async function enqueuePriorities(ctx: AppContext, jobs: { id: string; use
   return out.map((p) => Math.max(1, Math.min(MAX_PRIORITY, Number(p))));
 }
 
+/** A job canceled while it waited no longer counts as waiting (the reconciliation would drop it later anyway). */
+export async function forgetWaiting(ctx: AppContext, userId: string, jobId: string): Promise<void> {
+  await ctx.redis.srem(keys(ctx.config.QUEUE_PREFIX).waiting(userId), jobId);
+}
+
 /** A worker is about to run this job: false when its user is at USER_MAX_RUNNING. */
 export async function startFair(ctx: AppContext, userId: string, jobId: string): Promise<boolean> {
   const k = keys(ctx.config.QUEUE_PREFIX);

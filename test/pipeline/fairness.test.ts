@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { endFair, fairnessCounts, reconcileFairness, startFair } from "../../src/jobs/fairness";
+import { endFair, enqueuePriorities, fairnessCounts, reconcileFairness, startFair } from "../../src/jobs/fairness";
 import { type JobWorker, startJobWorker } from "../../src/workers/job-runner";
 import { pipelineKinds } from "../fixtures/kinds";
 import { spawnWorker, stopWorker, type WorkerProcess } from "../fixtures/spawn";
@@ -184,9 +184,11 @@ describe("USER_MAX_RUNNING", () => {
     // … so the user is at the cap,
     const probe = randomUUID();
     expect(await startFair(p.ctx, a.id, probe)).toBe(false);
-    // and two jobs wait, one of which is canceled while queued.
+    // Two jobs wait; one is canceled while queued (which forgets it at once), and the finished job is
+    // still counted as waiting too (as when it was dispatched again just as it ended).
     const [kept, canceled] = await batch(p, a.key, 2, 0);
     expect((await p.api(a.key, "POST", `/api/v1/jobs/${canceled}/cancel`)).status).toBe(200);
+    expect(await enqueuePriorities(p.ctx, [{ id: ended!, userId: a.id }])).toEqual([2]);
     let counts = await fairnessCounts(p.ctx);
     expect(counts.running.get(a.id)).toBe(2);
     expect(counts.waiting.get(a.id)).toBe(2);
