@@ -10,8 +10,9 @@ import { randomInt, randomUUID } from "node:crypto";
 export interface HttpCounts {
   /** Answers by HTTP status. */
   byStatus: Record<number, number>;
-  /** Requests that got no answer (connection refused or reset, timeout). */
+  /** Requests that got no answer (connection refused or reset, timeout), and why. */
   network: number;
+  noAnswer: Record<string, number>;
   /** The first few 500s and other unexpected answers, for the report. */
   unexpected: string[];
 }
@@ -25,7 +26,7 @@ export interface Answer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ChaosClient {
-  readonly counts: HttpCounts = { byStatus: {}, network: 0, unexpected: [] };
+  readonly counts: HttpCounts = { byStatus: {}, network: 0, noAnswer: {}, unexpected: [] };
 
   constructor(private readonly base: string, private readonly timeoutMs = 10_000) {}
 
@@ -49,8 +50,11 @@ export class ChaosClient {
       if (res.status >= 500 && res.status !== 503) this.note(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
       const ra = Number(res.headers.get("retry-after"));
       return { status: res.status, body: parsed, retryAfter: Number.isFinite(ra) && ra > 0 ? ra : null };
-    } catch {
+    } catch (err) {
       this.counts.network++;
+      const e = err as { name?: string; cause?: { code?: string } };
+      const why = e.name === "TimeoutError" ? `timeout ${this.timeoutMs} ms` : (e.cause?.code ?? e.name ?? "error");
+      this.counts.noAnswer[why] = (this.counts.noAnswer[why] ?? 0) + 1;
       return null;
     }
   }

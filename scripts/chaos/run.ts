@@ -118,11 +118,9 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const scheduler = new RoleProcess("scheduler", "scheduler", env, dir);
     const workers = Array.from({ length: o.workers }, (_, i) => new RoleProcess("worker", `worker${i + 1}`, env, dir));
     roles.push(api, scheduler, ...workers);
-    // The API first: it applies the migrations the others would otherwise queue behind.
-    api.start();
-    await api.waitReady(90_000);
-    for (const r of [scheduler, ...workers]) r.start();
-    await Promise.all([scheduler, ...workers].map((r) => r.waitReady(90_000)));
+    // All at once, as PM2 starts them: they take turns at the migrations (an advisory lock).
+    for (const r of roles) r.start();
+    await Promise.all(roles.map((r) => r.waitReady(120_000)));
     log(`API on ${port}, scheduler and ${o.workers} workers ready (${Math.round((Date.now() - t0) / 1000)} s)`);
 
     const client = new ChaosClient(`http://127.0.0.1:${port}`);
@@ -274,6 +272,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       }
       const settleS = Math.round((Date.now() - (settleDeadline - o.settleTimeoutS * 1000)) / 1000);
       log(`${live === 0 ? "every job final" : `${live} job(s) still live`} after ${settleS} s`);
+      if (client.counts.network > 0) log(`requests without an answer, by cause: ${JSON.stringify(client.counts.noAnswer)}`);
 
       // ------------------------------------------------------------ the checks
       const ids = [...accepted.keys()];
