@@ -72,7 +72,7 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     if (!job) return;
     const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;
-    refundLost(ctx, job.data.jobId, `The job could not be completed (${err.message}); the hold was refunded.`).catch((e: unknown) =>
+    refundLost(ctx, job.data.jobId, lostJobMessage(err)).catch((e: unknown) =>
       ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
     );
   });
@@ -90,6 +90,17 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
       connection.disconnect();
     },
   };
+}
+
+/**
+ * `job.error.message` of a job BullMQ gave up on. BullMQ's own reason (a
+ * stall) is kept; anything the processor threw — a claim that failed while
+ * PostgreSQL restarted, say — is described in general terms, never with the
+ * database's own text (src/jobs/public-error.ts).
+ */
+export function lostJobMessage(err: Error): string {
+  const reason = /stalled more than allowable limit/.test(err.message) ? err.message : publicSystemMessage(err).replace(/\.$/, "");
+  return `The job could not be completed (${reason}); the hold was refunded.`;
 }
 
 /** End a job the queue gave up on, if nobody else ended it. */
