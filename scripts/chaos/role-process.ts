@@ -17,6 +17,7 @@ export class RoleProcess {
   private log: WriteStream | null = null;
   private tail = "";
   private readyNow = false;
+  private readyAt = 0;
   private generation = 0;
   exited: Promise<void> = Promise.resolve();
 
@@ -24,6 +25,11 @@ export class RoleProcess {
 
   get ready(): boolean {
     return this.readyNow;
+  }
+
+  /** Milliseconds since it became ready (0 while starting). */
+  get readyForMs(): number {
+    return this.readyNow ? Date.now() - this.readyAt : 0;
   }
 
   get pid(): number | undefined {
@@ -46,7 +52,10 @@ export class RoleProcess {
       log.write(chunk);
       if (this.readyNow || this.child !== child) return;
       this.tail = (this.tail + chunk.toString()).slice(-4096);
-      if (this.tail.includes(`holdfast chaos-${this.role} ready`)) this.readyNow = true;
+      if (this.tail.includes(`holdfast chaos-${this.role} ready`)) {
+        this.readyNow = true;
+        this.readyAt = Date.now();
+      }
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);

@@ -92,6 +92,19 @@ export function summaryLine(s: ChaosSummary): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Jobs final so far, for the progress lines ("?" while PostgreSQL is down). */
+async function finalJobs(url: string): Promise<string> {
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    return String((await c.query(`SELECT count(*) AS n FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled')`)).rows[0].n);
+  } catch {
+    return "?";
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosSummary> {
   const o: ChaosOptions = { ...defaultOptions, ...partial };
   const t0 = Date.now();
@@ -111,7 +124,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       NODE_ENV: "production", LOG_LEVEL: "info", DATABASE_URL: dbUrl, REDIS_URL: redis.url, QUEUE_PREFIX: "chaos",
       PORT: String(port), ADMIN_API_KEY: adminKey, STORAGE_DIR: path.join(dir, "storage"), OUTBOX_DIR: path.join(dir, "outbox"),
       // A dead worker's jobs are found stalled within seconds rather than half a minute.
-      WORKER_LOCK_DURATION_MS: "5000", WORKER_STALLED_INTERVAL_MS: "2000", JOB_BACKOFF_MS: "200",
+      WORKER_LOCK_DURATION_MS: "5000", WORKER_STALLED_INTERVAL_MS: "2000",
       SHUTDOWN_TIMEOUT_MS: "3000", CHAOS_TICK_MS: "2000",
     };
     const api = new RoleProcess("api", "api", env, dir);
@@ -237,7 +250,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const workerFaults = (async () => {
       while (Date.now() + o.killEveryS * 1000 < runEnd) {
         await sleep(o.killEveryS * 1000);
-        const ready = workers.filter((w) => w.ready);
+        // A worker that has run for a while: one killed as soon as it is up would never run a job.
+        const ready = workers.filter((w) => w.readyForMs >= o.killEveryS * 1000);
         if (ready.length === 0) continue;
         const w = ready[randomInt(ready.length)]!;
         await w.kill();
@@ -246,8 +260,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       }
     })();
     const progress = setInterval(() => {
-      log(`${Math.round((Date.now() - runStart) / 1000)} s: accepted ${accepted.size}, 503s ${client.counts.byStatus[503] ?? 0}, ` +
-        `500s ${client.counts.byStatus[500] ?? 0}, no answer ${client.counts.network}, worker kills ${workerKills}`);
+      void finalJobs(dbUrl).then((final) => log(`${Math.round((Date.now() - runStart) / 1000)} s: accepted ${accepted.size}, final ${final}, ` +
+        `503s ${client.counts.byStatus[503] ?? 0}, 500s ${client.counts.byStatus[500] ?? 0}, no answer ${client.counts.network}, worker kills ${workerKills}`));
     }, 15_000);
     await Promise.all([submitter, reader, dependencyFaults, workerFaults]).finally(() => clearInterval(progress));
     log(`faults over (${Math.round((Date.now() - runStart) / 1000)} s); ${accepted.size} jobs accepted; waiting for every job to be final`);
@@ -260,9 +274,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       const count = async (q: string, params: unknown[] = []) => Number((await db.query(q, params)).rows[0].n);
       const settleDeadline = Date.now() + o.settleTimeoutS * 1000;
       let live = await count(`SELECT count(*) AS n FROM jobs WHERE status NOT IN ('succeeded', 'failed', 'canceled')`);
+      let lastNote = Date.now();
       while (live > 0 && Date.now() < settleDeadline) {
         await sleep(1000);
         live = await count(`SELECT count(*) AS n FROM jobs WHERE status NOT IN ('succeeded', 'failed', 'canceled')`);
+        if (Date.now() - lastNote >= 10_000) {
+          lastNote = Date.now();
+          log(`${live} job(s) not final yet`);
+        }
       }
       if (live > 0) {
         const stuck = await db.query(
@@ -272,6 +291,10 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       }
       const settleS = Math.round((Date.now() - (settleDeadline - o.settleTimeoutS * 1000)) / 1000);
       log(`${live === 0 ? "every job final" : `${live} job(s) still live`} after ${settleS} s`);
+      const why = await db.query(
+        `SELECT error_message AS message, count(*)::int AS n FROM jobs WHERE status = 'failed' AND error_type IS DISTINCT FROM 'user'
+          GROUP BY 1 ORDER BY 2 DESC LIMIT 5`);
+      if (why.rows.length > 0) log(`refunded as the platform's failure: ${JSON.stringify(why.rows)}`);
       if (client.counts.network > 0) log(`requests without an answer, by cause: ${JSON.stringify(client.counts.noAnswer)}`);
 
       // ------------------------------------------------------------ the checks
