@@ -250,9 +250,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const workerFaults = (async () => {
       while (Date.now() + o.killEveryS * 1000 < runEnd) {
         await sleep(o.killEveryS * 1000);
-        // A worker that has run for a while: one killed as soon as it is up would never run a job.
+        // A worker that has run for a while (one killed as soon as it is up would never run a job), and
+        // only while every other worker runs: under load a worker takes many seconds to start, and
+        // killing them all at once would measure start-up time rather than recovery.
         const ready = workers.filter((w) => w.readyForMs >= o.killEveryS * 1000);
-        if (ready.length === 0) continue;
+        if (ready.length === 0 || workers.some((w) => !w.ready)) continue;
         const w = ready[randomInt(ready.length)]!;
         await w.kill();
         workerKills++;
