@@ -116,6 +116,18 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const pg = await PrivatePostgres.start();
   const redis = await PrivateRedis.start();
   const roles: RoleProcess[] = [];
+  const tearDown = async () => {
+    await Promise.all(roles.map((r) => r.stop(5000)));
+    await redis.stop();
+    await pg.destroy();
+  };
+  // Ctrl-C: PostgreSQL runs detached (pg_ctl), so it would outlive us; stop everything first.
+  const onSignal = () => {
+    log("interrupted; stopping the processes and servers of this run");
+    void tearDown().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const dbUrl = await pg.createDatabase("holdfast");
     const port = await freePort();
@@ -392,9 +404,9 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       ledgerCheck: "not run", balances: "not checked", durationS: Math.round((Date.now() - t0) / 1000), dir,
     };
   } finally {
-    await Promise.all(roles.map((r) => r.stop(5000)));
-    await redis.stop();
-    await pg.destroy();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await tearDown();
     if (problems.length === 0 && !o.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
