@@ -73,9 +73,7 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     if (!job) return;
     const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;
-    // The user reads this message: BullMQ's own text and raw errors stay in the log.
-    const why = /stalled more than/i.test(err.message) ? "Its worker stopped responding too many times." : publicSystemMessage(err);
-    refundLost(ctx, job.data.jobId, `${why} The job could not be completed; the hold was refunded.`).catch((e: unknown) =>
+    refundLost(ctx, job.data.jobId, lostJobMessage(err)).catch((e: unknown) =>
       ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
     );
   });
@@ -93,6 +91,17 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
       connection.disconnect();
     },
   };
+}
+
+/**
+ * `job.error.message` of a job BullMQ gave up on, in the user's words: a
+ * stall (BullMQ's own reason) says the worker stopped responding; anything the processor threw — a claim that failed while
+ * PostgreSQL restarted, say — is described in general terms, never with the
+ * database's own text (src/jobs/public-error.ts).
+ */
+export function lostJobMessage(err: Error): string {
+  const why = /stalled more than/i.test(err.message) ? "Its worker stopped responding too many times." : publicSystemMessage(err);
+  return `${why} The job could not be completed; the hold was refunded.`;
 }
 
 /** End a job the queue gave up on, if nobody else ended it. */

@@ -8,6 +8,11 @@
  * upserting a scheduler is idempotent, BullMQ hands each tick to one worker,
  * and every task is safe to run twice. (Two versions with different task
  * lists would remove each other's schedulers on start until one stops.)
+ *
+ * The job schedulers live in Redis. A Redis that restarts without its data
+ * (or fails over to an empty replica) loses them, and with them every safety
+ * net, although this process keeps running: so the scheduler looks for them
+ * every few seconds and registers the missing ones again.
  */
 import { type Job as BullJob, Worker } from "bullmq";
 import type { AppContext } from "../context";
@@ -22,7 +27,12 @@ export interface Scheduler {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[]): Promise<Scheduler> {
+export interface SchedulerOptions {
+  /** How often to check that every job scheduler is still in Redis, in ms (default 5000). */
+  watchEveryMs?: number;
+}
+
+export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[], opts: SchedulerOptions = {}): Promise<Scheduler> {
   const byName = new Map<string, ScheduledTask>();
   for (const t of tasks) {
     if (byName.has(t.name)) throw new Error(`scheduled task "${t.name}" is listed twice`);
@@ -39,8 +49,8 @@ export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[]): P
       ctx.logger.info({ scheduler: s.key }, "removed the job scheduler of a task that no longer exists");
     }
   }
-  for (const t of tasks) {
-    await queue.upsertJobScheduler(t.name, { every: t.everyMs }, {
+  const register = (t: ScheduledTask) =>
+    queue.upsertJobScheduler(t.name, { every: t.everyMs }, {
       name: t.name,
       opts: {
         // A tick's history is its log line; keep a little in Redis for inspection.
@@ -48,7 +58,22 @@ export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[]): P
         removeOnFail: { count: 200, age: 7 * 24 * 3600 },
       },
     });
-  }
+  for (const t of tasks) await register(t);
+
+  // One ZCARD per round while all is well; the lost ones are upserted again.
+  let watching: Promise<void> | null = null;
+  const watch = async () => {
+    if ((await queue.getJobSchedulersCount()) >= tasks.length) return;
+    const present = new Set((await queue.getJobSchedulers()).map((s) => s.key));
+    const lost = tasks.filter((t) => !present.has(t.name));
+    for (const t of lost) await register(t);
+    if (lost.length > 0) ctx.logger.warn({ tasks: lost.map((t) => t.name) }, "job schedulers were missing from Redis (restarted without its data?); registered them again");
+  };
+  const watchTimer = setInterval(() => {
+    // Redis down: nothing to do until it is back; the next round retries.
+    watching ??= watch().catch((err: unknown) => ctx.logger.debug({ err }, "could not check the job schedulers")).finally(() => (watching = null));
+  }, opts.watchEveryMs ?? 5000);
+  watchTimer.unref();
 
   const connection = createRedis(ctx.config.REDIS_URL);
   const worker = new Worker(QUEUE.maintenance, (job: BullJob) => runTick(ctx, byName, job), {
@@ -65,6 +90,8 @@ export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[]): P
     worker,
     registered: tasks.map((t) => t.name),
     async close(timeoutMs = ctx.config.SHUTDOWN_TIMEOUT_MS) {
+      clearInterval(watchTimer);
+      await watching;
       const closing = worker.close();
       const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
       if ((await Promise.race([closing, timer])) === "timeout") {

@@ -54,6 +54,21 @@ it("runs each task by name with the clock's time, and removes schedulers of task
   expect(calls.every((c) => c.now.getTime() === clock.now().getTime())).toBe(true);
 });
 
+it("registers its job schedulers again when Redis loses them while it runs (a restart without data)", async () => {
+  const calls: string[] = [];
+  const task = (name: string): ScheduledTask => ({ name, everyMs: 1000, run: async () => void calls.push(name) });
+  s = await startScheduler(p.ctx, [task("x"), task("y")], { watchEveryMs: 200 });
+  // What an empty Redis looks like to the scheduler: none of its schedulers, no pending tick.
+  for (const j of await p.ctx.queues.maintenance.getJobSchedulers()) await p.ctx.queues.maintenance.removeJobScheduler(j.key);
+  await p.ctx.queues.maintenance.drain(true);
+  expect(await p.ctx.queues.maintenance.getJobSchedulersCount()).toBe(0);
+  calls.length = 0;
+  await waitFor(async () => (await p.ctx.queues.maintenance.getJobSchedulersCount()) === 2, { timeoutMs: 5000, what: "schedulers registered again" });
+  expect((await p.ctx.queues.maintenance.getJobSchedulers()).map((r) => [r.key, r.every]).sort()).toEqual([["x", 1000], ["y", 1000]]);
+  // And the tasks tick again.
+  await waitFor(async () => calls.includes("x") && calls.includes("y"), { timeoutMs: 10_000, what: "both tasks ran again" });
+});
+
 it("refuses a task list with a duplicate name or a period under a second", async () => {
   const t: ScheduledTask = { name: "x", everyMs: 1000, run: async () => undefined };
   await expect(startScheduler(p.ctx, [t, t])).rejects.toThrow(/listed twice/);
