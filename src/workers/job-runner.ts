@@ -95,9 +95,10 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
 
 /**
  * `job.error.message` of a job BullMQ gave up on, in the user's words: a
- * stall (BullMQ's own reason) says the worker stopped responding; anything the processor threw — a claim that failed while
- * PostgreSQL restarted, say — is described in general terms, never with the
- * database's own text (src/jobs/public-error.ts).
+ * stall (BullMQ's own reason) says the worker stopped responding; anything
+ * the processor threw — a claim that failed while PostgreSQL restarted,
+ * say — is described in general terms, never with the database's own text
+ * (src/jobs/public-error.ts).
  */
 export function lostJobMessage(err: Error): string {
   const why = /stalled more than/i.test(err.message) ? "Its worker stopped responding too many times." : publicSystemMessage(err);
