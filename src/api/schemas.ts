@@ -69,7 +69,7 @@ export const pageQuery = z.object({
   cursor: z.string().max(500).optional().meta({ description: "`next_cursor` of the previous page." }),
 });
 
-const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "capture", "consume"] as const satisfies readonly TransactionType[];
+const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "clawback", "capture", "consume"] as const satisfies readonly TransactionType[];
 export const transactionType = z.enum(TRANSACTION_TYPES);
 
 export const transactionsQuery = pageQuery.extend({

@@ -16,6 +16,8 @@ import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { type CheckoutRow, type CheckoutView, checkoutForSession, checkoutView, claimCheckout, insertCheckout, openSession, type ReturnUrls, returnUrls } from "./checkouts";
+import { repayDebts } from "../credits/debts";
+import { applyReversal } from "./clawbacks";
 import { ensureCustomer } from "./customers";
 import { pricePurchase, type Quote } from "./purchase-pricing";
 import { redeemPromotion, reservePromotion } from "./promotions";
@@ -107,7 +109,7 @@ export async function fulfilPurchase(
 
   const credits = toInt(c.credits);
   const grantId = derivedId(session.id, "purchase");
-  await ledger.grant(m, {
+  const granted = await ledger.grant(m, {
     id: grantId, userId: c.user_id, amount: credits, creditType: c.credit_type, type: "purchase", category: "purchase", expiresAt: null,
     description: `Purchased ${credits} credits`,
     metadata: { checkout_id: c.id, stripe_session_id: session.id, amount_total_cents: session.amount_total },
@@ -118,6 +120,10 @@ export async function fulfilPurchase(
     [c.id, session.id, grantId],
   );
   await redeemPromotion(m, c.id);
+  // A refund or chargeback of this purchase that arrived before this event takes effect now; then what
+  // is left pays the user's debts first.
+  const reversal = await applyReversal(ctx, m, c.id);
+  const repaid = await repayDebts(m, { userId: c.user_id, creditType: c.credit_type, accountId: granted.accountId, lotId: granted.lotId, grantId });
   if (session.amount_total !== null && session.amount_total !== c.total_cents) {
     // Never withhold paid-for credits over this, but an operator must look.
     ctx.logger.error({ checkout: c.id, session: session.id, expected: c.total_cents, paid: session.amount_total }, "Stripe charged a different amount than quoted");
@@ -125,5 +131,5 @@ export async function fulfilPurchase(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, c.user_id, `purchase_receipt:${c.id}`, {
     kind: "purchase_receipt", credits, totalCents: session.amount_total ?? c.total_cents!, checkoutId: c.id,
   }));
-  return "granted";
+  return `granted${reversal === "nothing_reported" ? "" : `;${reversal}`}${repaid > 0 ? `;debt_repaid=${repaid}` : ""}`;
 }

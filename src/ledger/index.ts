@@ -6,3 +6,4 @@ export * from "./lots";
 export * from "./plans";
 export * from "./transfers";
 export * from "./types";
+export * from "./take";
