@@ -139,6 +139,12 @@ export const creditStatusBody = z
   .strict()
   .meta({ id: "CreditStatusRequest" });
 
+/** POST /admin/users/:id/forgive: why the debt is cleared (required: it is audited). */
+export const forgiveBody = z
+  .object({ reason: z.string().trim().min(1, "is required").max(2000).meta({ description: "Why the debt is forgiven, for the audit log." }) })
+  .strict()
+  .meta({ id: "ForgiveDebtRequest" });
+
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),
 });
