@@ -130,6 +130,29 @@ describe("refunds", () => {
     expect(rev).toEqual({ refunded_cents: "250", reclaimed_credits: "50" });
   });
 
+  it("concurrent deliveries of refund and dispute events for one purchase take back exactly once", async () => {
+    const u = await bed.p.user();
+    const b = await buy(u.key, 100);
+    await spend(u.key, 20);
+    bed.stripe.refund(b.sessionId, 400);
+    const { dispute } = bed.stripe.openDispute(b.sessionId, 600);
+    bed.stripe.closeDispute(dispute.id, "lost");
+    const charge = bed.stripe.chargeOf(b.sessionId);
+    // Distinct event ids (no dedupe): the stripe-events worker runs them side by side.
+    const events = [
+      ...Array.from({ length: 4 }, () => bed.stripe.event("charge.refunded", charge)),
+      ...Array.from({ length: 2 }, () => bed.stripe.event("charge.dispute.created", dispute)),
+      ...Array.from({ length: 2 }, () => bed.stripe.event("charge.dispute.closed", dispute)),
+    ];
+    await Promise.all(events.map((e) => bed.send(e)));
+    // 400 + 600 cents = the whole $10.00: all 100 credits reclaimed — 80 taken, 20 owed — once.
+    expect(await balance(u.key)).toMatchObject({ posted: 0, frozen: 0, debt: 20, status: "active" });
+    const [t] = await bed.q<{ n: number; sum: string }>(`SELECT count(*)::int AS n, sum(amount)::text AS sum FROM ledger_transfers WHERE user_id = $1 AND type = 'clawback'`, [u.id]);
+    expect(t!.sum).toBe("80");
+    const [d] = await bed.q<{ sum: string }>(`SELECT sum(amount)::text AS sum FROM credit_debts WHERE user_id = $1`, [u.id]);
+    expect(d!.sum).toBe("20");
+  });
+
   it("a refund that arrives before the purchase was granted takes effect when it is", async () => {
     const u = await bed.p.user();
     const b = await buy(u.key, 100, { deliver: false });

@@ -183,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job
-         * @description Prices the input, reserves the credits and queues the job, all or nothing. `max_credits` refuses (402) a job estimated above it; `credit_amount` (admins only, 403 otherwise) overrides the price. With `Idempotency-Key`, a replay with the same body returns the same job (header `Idempotent-Replayed: true`) and holds nothing more; a different body with the same key is 409.
+         * @description Prices the input, reserves the credits and queues the job, all or nothing. `max_credits` refuses (402) a job estimated above it; `credit_amount` (admins only, 403 otherwise) overrides the price. An account that owes credits after a Stripe refund or lost chargeback is refused with 402 `insufficient_credits`, `details.reason: "debt"` and `details.debt`, until a purchase repays it or an admin forgives it. With `Idempotency-Key`, a replay with the same body returns the same job (header `Idempotent-Replayed: true`) and holds nothing more; a different body with the same key is 409.
          *
          *     Job kinds on this deployment:
          *
@@ -5198,7 +5198,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook
-         * @description Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.
+         * @description Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously. Handled: `checkout.session.completed`, `checkout.session.async_payment_succeeded`, `checkout.session.expired`, `customer.subscription.created`/`updated`/`deleted`, `invoice.paid`, `invoice.payment_failed`, and `charge.refunded`, `charge.dispute.created`, `charge.dispute.closed`: a refund or lost chargeback of a credit purchase takes its credits back (`clawback`; what was spent becomes a debt that refuses new work with 402 until repaid or forgiven), an open chargeback freezes the purchase's remaining credits and pauses the account. Others are stored and ignored.
          *
          *     Credit cost: free (holds and charges nothing).
          */
