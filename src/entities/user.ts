@@ -12,6 +12,8 @@ export interface User {
   creditStatus: CreditStatus;
   /** Low-credit email threshold in credits; null = the default rule. */
   lowCreditThreshold: string | null;
+  /** Why the credit service is paused: `admin: <reason>`, or `chargeback:<Stripe dispute id>` (src/billing/clawbacks.ts). */
+  pauseReason?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +28,7 @@ export const UserEntity = new EntitySchema<User>({
     role: { type: "text", default: "user" },
     creditStatus: { name: "credit_status", type: "text", default: "active" },
     lowCreditThreshold: { name: "low_credit_threshold", type: "bigint", nullable: true },
+    pauseReason: { name: "pause_reason", type: "text", nullable: true },
     createdAt: { name: "created_at", type: "timestamptz", createDate: true },
     updatedAt: { name: "updated_at", type: "timestamptz", updateDate: true },
   },

@@ -60,7 +60,8 @@ async function placeHold(
   if (inserted.length === 0) {
     // Refused: say why (an outstanding debt, else the pause).
     await assertNoDebt(m, h.user.id, { required: h.credits, creditType: h.creditType });
-    throw accountPaused();
+    const [u] = await sql<{ pause_reason: string | null }>(m, `SELECT pause_reason FROM users WHERE id = $1`, [h.user.id]);
+    throw accountPaused(u?.pause_reason);
   }
   await ledger.hold(m, {
     id: h.id, userId: h.user.id, amount: h.credits, creditType: h.creditType, expiresAt,

@@ -163,7 +163,7 @@ function admitted(rows: InsertedRow[], jobs: NewJob[], mode: Admission): (Date |
     if (r && !r.status && r.debt) {
       return accountInDebt(toInt(r.debt), { required: mode === "all" ? total : x.credits, available: toInt(r.balance), creditType: x.creditType });
     }
-    if (!r?.status) return accountPaused();
+    if (!r?.status) return accountPaused(r?.pause_reason);
     const o = admissionOutcome({ id: r.id, status: r.status, available: r.available }, mode === "all" ? total : x.credits, x.creditType);
     if ("error" in o) return o.error;
     if (o.status === "created" && r.created_at) return r.created_at;

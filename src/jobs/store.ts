@@ -43,7 +43,7 @@ export interface NewJob {
 /**
  * One row per job given: its hold's outcome (null: nothing held, the account is not active or owes a debt)
  * and, when admitted, the row's created_at; for a job refused before the ledger, the user's outstanding
- * debt (null when the account is paused) and available balance.
+ * debt (null when the account is paused), available balance and why it is paused.
  */
 export interface InsertedRow {
   id: string;
@@ -52,6 +52,7 @@ export interface InsertedRow {
   created_at: Date | null;
   debt: string | null;
   balance: string | null;
+  pause_reason: string | null;
 }
 
 /**
@@ -85,7 +86,8 @@ export function insertJobs(m: Db, jobs: NewJob[], mode: Admission): Promise<Inse
             CASE WHEN h.id IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.credit_status = 'active') THEN
               (SELECT sum(d.amount - d.repaid - d.forgiven) FROM credit_debts d WHERE d.user_id = t.user_id AND d.repaid + d.forgiven < d.amount)
             END AS debt,
-            CASE WHEN h.id IS NULL THEN (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = t.account_id) END AS balance
+            CASE WHEN h.id IS NULL THEN (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = t.account_id) END AS balance,
+            CASE WHEN h.id IS NULL THEN (SELECT u.pause_reason FROM users u WHERE u.id = t.user_id) END AS pause_reason
        FROM t LEFT JOIN h ON h.id = t.id LEFT JOIN j ON j.id = t.id`,
     [jobs.map((x) => x.id), jobs.map((x) => x.userId), jobs.map((x) => x.accountId), jobs.map((x) => x.credits),
       jobs.map((x) => x.expiresAt), jobs.map((x) => x.kind), jobs.map((x) => x.creditType), jobs.map((x) => JSON.stringify(x.input)),

@@ -246,7 +246,10 @@ describe("chargebacks", () => {
     expect(view.body).toMatchObject({ status: "paused", pause_reason: `chargeback:${dispute.id}`, frozen: 70 });
     const refused = await submit(u.key);
     expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe("account_paused");
+    expect(refused.body.error).toMatchObject({ code: "account_paused", details: { reason: "chargeback", stripe_dispute_id: dispute.id } });
+    expect(refused.body.error.message).toMatch(/chargeback/);
+    const hold = await bed.p.api(u.key, "POST", "/api/v1/holds", { credits: 1 });
+    expect(hold.body.error).toMatchObject({ code: "account_paused", details: { reason: "chargeback" } });
     // A replay of the opening freezes nothing more.
     await bed.send(bed.stripe.event("charge.dispute.created", dispute));
 
