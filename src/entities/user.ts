@@ -12,7 +12,11 @@ export interface User {
   creditStatus: CreditStatus;
   /** Low-credit email threshold in credits; null = the default rule. */
   lowCreditThreshold: string | null;
-  /** Why the credit service is paused: `admin: <reason>`, or `chargeback:<Stripe dispute id>` (src/billing/clawbacks.ts). */
+  /**
+   * Why the credit service is paused: `admin: <reason>`, or `chargeback:<Stripe dispute id>` (src/billing/clawbacks.ts).
+   * Read by authentication (findUserByKeyHash) only; not an entity column, so the entity also loads schemas before the
+   * Clawbacks migration (test/db/baseline.test.ts writes users into one).
+   */
   pauseReason?: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -28,7 +32,6 @@ export const UserEntity = new EntitySchema<User>({
     role: { type: "text", default: "user" },
     creditStatus: { name: "credit_status", type: "text", default: "active" },
     lowCreditThreshold: { name: "low_credit_threshold", type: "bigint", nullable: true },
-    pauseReason: { name: "pause_reason", type: "text", nullable: true },
     createdAt: { name: "created_at", type: "timestamptz", createDate: true },
     updatedAt: { name: "updated_at", type: "timestamptz", updateDate: true },
   },
