@@ -172,6 +172,7 @@ export async function applyReversal(ctx: AppContext, m: EntityManager, checkoutI
         [c.user_id, `chargeback:${cb.id}`],
       );
       await sql(m, `UPDATE stripe_chargebacks SET frozen_at = now(), frozen_credits = $2, paused_account = $3 WHERE id = $1`, [cb.id, frozen.taken, paused.length > 0]);
+      // Cached keys show the status a little longer (AUTH_CACHE_TTL_MS at most); admission and holds re-check it in the database.
       ctx.authCache.clear();
       out.push(`frozen=${frozen.taken}${paused.length > 0 ? ";paused" : ""}`);
       continue;
