@@ -55,7 +55,7 @@ export async function startPurchase(ctx: AppContext, user: User, req: PurchaseRe
       subscriber_discount_cents: q.subscriber_discount_cents, promo_discount_cents: q.promo_discount_cents, total_cents: q.total_cents,
       promotion_id: priced.promotion?.id ?? null,
     });
-    if (priced.promotion) await reservePromotion(m, priced.promotion.id, user.id, c.id);
+    if (priced.promotion) await reservePromotion(m, priced.promotion, user.id, c.id);
     return { checkout: c, replayed: false, quote: q as Quote | null };
   });
 
@@ -109,6 +109,10 @@ export async function fulfilPurchase(
 
   const credits = toInt(c.credits);
   const grantId = derivedId(session.id, "purchase");
+  // Before the grant, whose account lock should be held as briefly as possible. A use released
+  // before this payment came counts again only if there is room (see redeemPromotion); the
+  // credits are granted either way: the buyer paid the discounted price for them.
+  const promo = await redeemPromotion(m, c.id);
   const granted = await ledger.grant(m, {
     id: grantId, userId: c.user_id, amount: credits, creditType: c.credit_type, type: "purchase", category: "purchase", expiresAt: null,
     description: `Purchased ${credits} credits`,
@@ -119,7 +123,9 @@ export async function fulfilPurchase(
             grant_transfer_id = $3, updated_at = now() WHERE id = $1`,
     [c.id, session.id, grantId],
   );
-  await redeemPromotion(m, c.id);
+  if (promo === "over_limit") {
+    ctx.logger.warn({ checkout: c.id, promotion: c.promotion_id }, "late payment of a promotion checkout: granted, but the promotion had no use left to count");
+  }
   // A refund or chargeback of this purchase that arrived before this event takes effect now; then what
   // is left pays the user's debts first.
   const reversal = await applyReversal(ctx, m, c.id);
@@ -131,5 +137,6 @@ export async function fulfilPurchase(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, c.user_id, `purchase_receipt:${c.id}`, {
     kind: "purchase_receipt", credits, totalCents: session.amount_total ?? c.total_cents!, checkoutId: c.id,
   }));
-  return `granted${reversal === "nothing_reported" ? "" : `;${reversal}`}${repaid > 0 ? `;debt_repaid=${repaid}` : ""}`;
+  const promoNote = promo === "redeemed_late" || promo === "over_limit" ? `;promotion=${promo}` : "";
+  return `granted${promoNote}${reversal === "nothing_reported" ? "" : `;${reversal}`}${repaid > 0 ? `;debt_repaid=${repaid}` : ""}`;
 }

@@ -31,6 +31,7 @@ import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
 import type { Job } from "../entities/job";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
+import { askAgain, isDependencyDown } from "../lib/dependency-errors";
 import { GroupCommit } from "../lib/group-commit";
 import { accountInDebt } from "../credits/debts";
 import { AccountIds } from "../ledger/accounts";
@@ -40,7 +41,7 @@ import { accountPaused, assertActive } from "../users/status";
 import { dispatch } from "./dispatch";
 import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
-import { findJob, type InsertedRow, insertJobs, type NewJob } from "./store";
+import { admittedJobs, findJob, type InsertedRow, insertJobs, type NewJob } from "./store";
 import { type JobView, toJobView } from "./view";
 
 export interface SubmitRequest {
@@ -139,6 +140,7 @@ export class JobAdmission {
     try {
       rows = await insertJobs(this.ctx.ds, jobs, "each");
     } catch (err) {
+      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err);
       // Nothing of the statement was written. Whatever one item did wrong must fail only that item: each goes alone.
       if (jobs.length === 1) throw err;
       return Promise.all(jobs.map((j) => this.admitTogether([j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
@@ -146,6 +148,39 @@ export class JobAdmission {
     const outcomes = admitted(rows, jobs, "each");
     const dispatched = dispatch(this.ctx, jobs.filter((_, i) => outcomes[i] instanceof Date));
     return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched } : o));
+  }
+
+  /**
+   * The connection died with the statement in flight (PostgreSQL crashed or
+   * restarted, the network cut): it is autocommitted, so it may have
+   * committed with only its answer lost. Answering 503 for a job that will
+   * run would have a client without an Idempotency-Key submit it again and
+   * pay twice, so ask again on a fresh connection: the jobs that exist were
+   * admitted (answer 202 and dispatch them — the relay would too); the
+   * others were not, and their 503 is true (nothing held). When the
+   * database cannot be asked within about a second, the 503 names the job
+   * id so the client can look before submitting again.
+   *
+   * Left: a server still finishing the statement of a session whose client
+   * is gone could commit after the lookup; the window is the rest of one
+   * short statement (bounded by lock_timeout), and the relay dispatches
+   * such a job.
+   */
+  private async afterLostConnection(jobs: NewJob[], lost: unknown): Promise<(Admitted | Error)[]> {
+    const rows = await askAgain(() => admittedJobs(this.ctx.ds, jobs.map((j) => j.id)));
+    if (!rows) {
+      return jobs.map((j) => new AppError("unavailable",
+        `The database connection was lost while job ${j.id} was being admitted, and it cannot be asked yet whether the job was accepted. ` +
+        `Check GET /api/v1/jobs/${j.id} before submitting it again (an Idempotency-Key makes a retry safe).`,
+        { job_id: j.id }, { cause: lost }));
+    }
+    const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
+    const found = jobs.filter((j) => createdAt.has(j.id.toLowerCase()));
+    const dispatched = dispatch(this.ctx, found);
+    return jobs.map((j) => {
+      const at = createdAt.get(j.id.toLowerCase());
+      return at ? { createdAt: at, dispatched } : lost instanceof Error ? lost : new Error(String(lost));
+    });
   }
 }
 

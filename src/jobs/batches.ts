@@ -14,7 +14,8 @@ import type { AppContext } from "../context";
 import { type Batch, BatchEntity } from "../entities/batch";
 import { FINAL_STATUSES, type JobStatus } from "../entities/job";
 import type { User } from "../entities/user";
-import { InvalidRequest, NotFound } from "../errors";
+import { AppError, InvalidRequest, NotFound } from "../errors";
+import { askAgain, isDependencyDown } from "../lib/dependency-errors";
 import { UUID_RE } from "../lib/ids";
 import { toInt } from "../ledger/types";
 import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
@@ -100,11 +101,30 @@ export async function createBatch(
     await m.getRepository(BatchEntity).insert({ id: batchId, userId: user.id, creditType, creditsEstimated: String(total), jobIds: jobs.map((j) => j.id) });
     await admission.admitAll(m, jobs);
     return {};
-  });
+  }).catch((err: unknown) => afterLostCommit(ctx, batchId, err));
   if (out.prior) return { batch: await getBatchView(ctx, user, out.prior), replayed: true };
 
   await dispatch(ctx, jobs);
   return { batch: await getBatchView(ctx, user, batchId), replayed: false };
+}
+
+/**
+ * The connection died with the transaction's COMMIT in flight: it may have
+ * committed with only its answer lost (see JobAdmission.afterLostConnection
+ * for the unkeyed submit). The batch row says which: there → go on as
+ * committed (dispatch; the relay would too); not there → the 503 is true;
+ * cannot ask → a 503 that names the batch, so a client without an
+ * Idempotency-Key can look before submitting again.
+ */
+async function afterLostCommit(ctx: AppContext, batchId: string, err: unknown): Promise<{ prior?: string }> {
+  if (!isDependencyDown(err)) throw err;
+  const found = await askAgain(() => ctx.ds.getRepository(BatchEntity).existsBy({ id: batchId }));
+  if (found) return {};
+  if (found === false) throw err;
+  throw new AppError("unavailable",
+    `The database connection was lost while batch ${batchId} was being committed, and it cannot be asked yet whether it was accepted. ` +
+    `Check GET /api/v1/batches/${batchId} before submitting it again (an Idempotency-Key makes a retry safe).`,
+    { batch_id: batchId }, { cause: err });
 }
 
 export async function getBatchView(ctx: AppContext, user: User, id: string): Promise<BatchView> {

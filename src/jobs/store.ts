@@ -96,6 +96,11 @@ export function insertJobs(m: Db, jobs: NewJob[], mode: Admission): Promise<Inse
   );
 }
 
+/** Which of these jobs exist, with their rows' created_at (after a connection died with their statement in flight). */
+export function admittedJobs(m: Db, ids: string[]): Promise<{ id: string; created_at: Date }[]> {
+  return sql(m, `SELECT id, created_at FROM jobs WHERE id = ANY($1::uuid[])`, [ids]);
+}
+
 // ---------------------------------------------------------------- the worker's statements
 
 export interface Claimed {

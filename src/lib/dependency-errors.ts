@@ -60,3 +60,20 @@ export function isDependencyDown(err: unknown, depth = 0): boolean {
 
 /** Seconds a client should wait before retrying a request refused for a dependency (Retry-After). */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * After a connection died with a commit in flight: ask on a fresh
+ * connection, retrying for about a second while the database is down;
+ * undefined when it could not be asked.
+ */
+export async function askAgain<T>(lookup: () => Promise<T>): Promise<T | undefined> {
+  for (const pause of [0, 150, 300, 600]) {
+    await new Promise((r) => setTimeout(r, pause));
+    try {
+      return await lookup();
+    } catch (err) {
+      if (!isDependencyDown(err)) throw err;
+    }
+  }
+  return undefined;
+}

@@ -72,7 +72,9 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     if (!job) return;
     const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;
-    refundLost(ctx, job.data.jobId, `The job could not be completed (${err.message}); the hold was refunded.`).catch((e: unknown) =>
+    // The user reads this message: BullMQ's own text and raw errors stay in the log.
+    const why = /stalled more than/i.test(err.message) ? "Its worker stopped responding too many times." : publicSystemMessage(err);
+    refundLost(ctx, job.data.jobId, `${why} The job could not be completed; the hold was refunded.`).catch((e: unknown) =>
       ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
     );
   });

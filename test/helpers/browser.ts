@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { inject } from "vitest";
+import { inject, onTestFailed } from "vitest";
 
 export interface Session {
   context: BrowserContext;
@@ -35,6 +35,17 @@ export async function openSession(browser: Browser, baseURL: string, opts: { wid
     // Chromium logs every non-2xx fetch; 4xx API answers (401 before sign-in, 403 paused, 404 missing) are shown by the page itself.
     if (/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
     errors.push(`console: ${m.text()}`);
+  });
+  // When a test fails, say what the page showed and what the API answered: a
+  // timeout alone ("waiting for … to be visible") does not tell why.
+  const api: string[] = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/api/")) api.push(`${r.request().method()} ${new URL(r.url()).pathname} → ${r.status()}`);
+  });
+  page.on("requestfailed", (r) => api.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText ?? "?"}`));
+  onTestFailed(async () => {
+    const text = await page.locator("body").innerText({ timeout: 2000 }).catch((e: Error) => `(page unreadable: ${e.message})`);
+    console.error(`[browser] ${page.url()}\n[browser] page text: ${text.slice(0, 2000)}\n[browser] API calls:\n  ${api.join("\n  ")}\n[browser] errors: ${errors.join("; ")}`);
   });
   return { context, page, errors, close: () => context.close() };
 }

@@ -61,6 +61,7 @@ export class FakeStripe {
   readonly paymentIntents = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
   readonly disputes = new Map<string, Obj>();
+  readonly portalSessions = new Map<string, Obj>();
   readonly requests: FakeRequest[] = [];
   /** Unix seconds; tests may move it. */
   now = Math.floor(Date.now() / 1000);
@@ -195,6 +196,7 @@ export class FakeStripe {
       const i = this.invoices.get(m[1]!);
       return i ? [200, i] : this.missing("invoice", m[1]!);
     }
+    if (method === "POST" && path === "/v1/billing_portal/sessions") return this.createPortalSession(body);
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` } }];
   }
 
@@ -204,6 +206,19 @@ export class FakeStripe {
     const c = { id: this.id("cus"), object: "customer", email: b.email ?? null, name: b.name ?? null, metadata: b.metadata ?? {}, created: this.now, livemode: false };
     this.customers.set(c.id, c);
     return c;
+  }
+
+  /** A customer portal session (Stripe: short-lived, single-use URL). */
+  private createPortalSession(b: Obj): [number, Obj] {
+    if (!b.customer) return [400, { error: { type: "invalid_request_error", message: "Missing required param: customer.", param: "customer" } }];
+    if (!this.customers.has(b.customer)) return this.missing("customer", b.customer);
+    const id = this.id("bps");
+    const s = {
+      id, object: "billing_portal.session", customer: b.customer, return_url: b.return_url ?? null, configuration: "bpc_default",
+      flow: null, locale: null, on_behalf_of: null, url: `https://billing.stripe.test/p/session/${id}`, created: this.now, livemode: false,
+    };
+    this.portalSessions.set(id, s);
+    return [200, s];
   }
 
   private createPrice(b: Obj): Obj {
@@ -377,6 +392,32 @@ export class FakeStripe {
     const sub = this.subscriptions.get(inv.parent.subscription_details.subscription)!;
     sub.status = "active";
     return this.event("invoice.paid", inv);
+  }
+
+  /**
+   * A plan change made in Stripe's own customer portal (no call from Holdfast):
+   * the item moves to `priceId` now and, for a dearer plan, a
+   * `subscription_update` invoice carries the prorated difference — paid at
+   * once, or left open (a card that fails; pay it later with payInvoice).
+   */
+  changePlanInPortal(subId: string, priceId: string, opts: { invoice?: "paid" | "open" } = {}): { updated: Stripe.Event; invoice: Stripe.Event | null; invoiceObj: Obj | null } {
+    const sub = this.subscriptions.get(subId)!;
+    const item = sub.items.data[0];
+    const from = item.price as Obj;
+    const to = this.prices.get(priceId)!;
+    let inv: Obj | null = null;
+    if (to.unit_amount > from.unit_amount) {
+      const left = item.current_period_end - this.now;
+      const amount = Math.floor(((to.unit_amount - from.unit_amount) * left) / (item.current_period_end - item.current_period_start));
+      inv = this.newInvoice(sub, "subscription_update", { paid: opts.invoice !== "open", amount, start: this.now, end: item.current_period_end, price: to.id, proration: true });
+    }
+    item.price = to;
+    item.plan = { id: to.id, amount: to.unit_amount };
+    return {
+      updated: this.event("customer.subscription.updated", sub),
+      invoice: inv ? this.event(inv.status === "paid" ? "invoice.paid" : "invoice.payment_failed", inv) : null,
+      invoiceObj: inv,
+    };
   }
 
   /** The subscription ends now (after cancel_at_period_end, or at once). */

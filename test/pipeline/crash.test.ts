@@ -93,4 +93,7 @@ it("refunds a job that stalled more often than WORKER_MAX_STALLED_COUNT allows",
   expect(await available(u.id)).toBe(20);
   const bull = await p.ctx.queues.jobs.getJob(sub.body.id);
   expect(bull?.failedReason).toMatch(/stalled more than allowable limit/);
+  // The user reads why in their words, not BullMQ's.
+  const job = (await p.api(u.key, "GET", `/api/v1/jobs/${sub.body.id}`)).body;
+  expect(job.error.message).toBe("Its worker stopped responding too many times. The job could not be completed; the hold was refunded.");
 });

@@ -1,5 +1,5 @@
 /** Balance, lots and their expiry, plan and portal, this month's spend, limits and the low-credit threshold. */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, type Balance, get, type Page, post, put, type Summary } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 
@@ -101,6 +101,10 @@ function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | 
       setPortalError(toApiError(err));
     }
   };
+  // The payment-failed email links to /?portal=1: portal sessions are short-lived, so the link opens a fresh one here.
+  useEffect(() => {
+    if (new URLSearchParams(location.search).get("portal") === "1") void portal();
+  }, []);
   return (
     <>
       {error ? <LoadError error={error} what="Subscriptions" /> : null}
