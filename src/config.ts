@@ -73,6 +73,21 @@ export const configSchema = z.object({
   /** Job worker concurrency per process (default 10). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   /**
+   * Fair dispatch across users (default on): each user's k-th waiting job is
+   * queued at BullMQ priority k, so users with work waiting take turns and a
+   * user with one job is not stuck behind another's backlog (src/jobs/fairness.ts).
+   * `off` is plain first in, first out.
+   */
+  FAIR_DISPATCH: z.enum(["on", "off"]).default("on"),
+  /**
+   * Most jobs of one user running at once across all workers (default 0 = no cap; needs FAIR_DISPATCH=on).
+   * A job over the cap waits a moment (USER_CAP_RETRY_MS) without using an attempt, and the worker takes
+   * the next job — another user's. A user alone with a cap runs that many jobs, not more.
+   */
+  USER_MAX_RUNNING: int(0),
+  /** How long a job held back by USER_MAX_RUNNING waits before it is tried again, in ms (default 1000). */
+  USER_CAP_RETRY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /**
    * CPU priority (nice, 0–19; default 10) of a process that only runs
    * workers. Submissions are what people wait on, so where API and workers
    * share a machine the API gets the cores first; a worker still has every

@@ -20,6 +20,8 @@ export const QUEUE = {
 
 export interface JobRunData {
   jobId: string;
+  /** The job's owner, for fair dispatch (src/jobs/fairness.ts); absent on jobs queued before it. */
+  userId?: string;
 }
 
 /**
@@ -136,19 +138,28 @@ export interface AddByIdOptions {
   what: string;
 }
 
+export interface AddByIdItem<D> {
+  id: string;
+  data: D;
+  attempts: number;
+  /** BullMQ priority (1 = first; none = ahead of every prioritized job). */
+  priority?: number;
+}
+
 /**
  * Hand committed rows to a queue by their database id (BullMQ job id = row
  * id, so adding twice is a no-op). Never throws: PostgreSQL already has the
  * rows, and the relay re-adds those that never reached Redis; a failure is
  * logged.
  */
-export async function addById<D>(queue: Queue<D>, items: { id: string; data: D; attempts: number }[], o: AddByIdOptions): Promise<void> {
-  const entry = (x: { id: string; data: D; attempts: number }) => ({
+export async function addById<D>(queue: Queue<D>, items: AddByIdItem<D>[], o: AddByIdOptions): Promise<void> {
+  const entry = (x: AddByIdItem<D>) => ({
     name: o.name,
     data: x.data,
     opts: {
       jobId: x.id,
       attempts: x.attempts,
+      ...(x.priority !== undefined ? { priority: x.priority } : {}),
       backoff: { type: "exponential", delay: o.backoffMs },
       removeOnComplete: { age: o.keepCompletedSeconds, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },

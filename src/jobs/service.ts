@@ -13,6 +13,7 @@ import { decodeCursor, type Page, toPage } from "../lib/pagination";
 import { cancelChannel } from "./events";
 import * as store from "./store";
 import { type JobView, toJobView } from "./view";
+import { fairOn, forgetWaiting } from "./fairness";
 
 async function loadOwned(ctx: AppContext, user: User, id: string): Promise<Job> {
   if (!UUID_RE.test(id)) throw new NotFound("Job");
@@ -56,7 +57,7 @@ export async function cancelJob(ctx: AppContext, user: User, id: string, waitMs 
     jobId: id, attempt: null, from: ["queued"], status: "canceled", charge: 0, releaseType: "release",
   });
   if (done) {
-    await ctx.queues.jobs.remove(id).catch(() => 0);
+    await Promise.all([ctx.queues.jobs.remove(id).catch(() => 0), fairOn(ctx) ? forgetWaiting(ctx, user.id, id).catch(() => undefined) : undefined]);
     return toJobView((await store.findJob(ctx.ds, id))!);
   }
   // Running (or just claimed): ask its worker to abort.

@@ -325,9 +325,9 @@ export interface ScanAfter {
 
 /** The outbox: jobs committed `queued` that no worker has claimed yet (`enqueued_at IS NULL`), created before `cutoff`, oldest first. */
 export function unclaimedJobs(m: Db, cutoff: Date, after: ScanAfter | null, limit: number) {
-  return sql<{ id: string; max_attempts: number; created_ts: string }>(
+  return sql<{ id: string; user_id: string; max_attempts: number; created_ts: string }>(
     m,
-    `SELECT id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+    `SELECT id, user_id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
       WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
         AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
       ORDER BY created_at, id LIMIT $4`,
@@ -337,6 +337,7 @@ export function unclaimedJobs(m: Db, cutoff: Date, after: ScanAfter | null, limi
 
 export interface LiveJobRow {
   id: string;
+  user_id: string;
   status: "queued" | "running";
   attempt: number;
   max_attempts: number;
@@ -348,7 +349,7 @@ export interface LiveJobRow {
 export function staleLiveJobs(m: Db, now: Date, staleMs: number, after: ScanAfter | null, limit: number): Promise<LiveJobRow[]> {
   return sql<LiveJobRow>(
     m,
-    `SELECT id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+    `SELECT id, user_id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
       WHERE status IN ('queued', 'running')
         AND updated_at < $1::timestamptz - make_interval(secs => ($2 + CASE WHEN status = 'running' THEN coalesce(timeout_ms, 0) ELSE 0 END) / 1000.0)
         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
@@ -424,4 +425,11 @@ export async function listJobs(m: Db, f: JobListFilter): Promise<{ job: Job; cur
 
 function repo(m: Db) {
   return m.getRepository(JobEntity);
+}
+
+/** The status of each of these jobs (ids with no row are absent): what fair dispatch's counters are checked against. */
+export async function jobStatuses(m: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ id: string; status: string }>(m, `SELECT id, status FROM jobs WHERE id = ANY ($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.id, r.status]));
 }

@@ -4,6 +4,7 @@ export * from "./balances";
 export * from "./check";
 export * from "./lots";
 export * from "./plans";
+export * from "./spend-limits";
 export * from "./transfers";
 export * from "./types";
 export * from "./take";

@@ -5,12 +5,13 @@
  * update and a settlement id derived from the job id. Orchestration only:
  * the SQL is the store's (src/jobs/store.ts).
  */
-import { type Job as BullJob, UnrecoverableError, Worker } from "bullmq";
+import { type Job as BullJob, DelayedError, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
 import { Canceled, TimedOut, UserError } from "../jobs/run-errors";
 import { publicSystemMessage } from "../jobs/public-error";
 import { cancelChannel } from "../jobs/events";
+import { endFair, fairOn, leaseFair, startFair } from "../jobs/fairness";
 import type { JobKind } from "../jobs/kind";
 import { cancelRequested, type Claimed, claimJobs, endJob, endJobs, type FinishJob, requeue, type Settled, writeProgress } from "../jobs/store";
 import { GroupCommit } from "../lib/group-commit";
@@ -54,7 +55,7 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
   }, 1000);
 
   const batches = jobBatches(ctx);
-  const worker = new Worker<JobRunData>(QUEUE.jobs, (job) => processJob(ctx, job, active, batches, opts), {
+  const worker = new Worker<JobRunData>(QUEUE.jobs, (job, token) => fairRun(ctx, job, token, () => processJob(ctx, job, active, batches, opts)), {
     connection,
     prefix,
     concurrency: opts.concurrency ?? ctx.config.WORKER_CONCURRENCY,
@@ -141,6 +142,32 @@ function jobBatches(ctx: AppContext): JobBatches {
   return { claims, endings };
 }
 
+/**
+ * Fair dispatch's part of a run (src/jobs/fairness.ts): the job leaves its
+ * user's waiting count, and a user at USER_MAX_RUNNING has the job wait a
+ * moment (BullMQ's delayed set, no attempt used) while this worker takes the
+ * next one. Counters that cannot be reached do not stop the job.
+ */
+async function fairRun(ctx: AppContext, bull: BullJob<JobRunData>, token: string | undefined, run: () => Promise<unknown>): Promise<unknown> {
+  const userId = bull.data.userId;
+  if (!fairOn(ctx) || !userId) return run();
+  const { jobId } = bull.data;
+  const start = await startFair(ctx, userId, jobId).catch((err: unknown) => {
+    ctx.logger.warn({ err, jobId }, "fair dispatch counters unreachable; running the job");
+    return true;
+  });
+  if (!start) {
+    const wait = ctx.config.USER_CAP_RETRY_MS;
+    await bull.moveToDelayed(Date.now() + wait + Math.floor(Math.random() * (wait / 2)), token);
+    throw new DelayedError(`user ${userId} is at USER_MAX_RUNNING`);
+  }
+  try {
+    return await run();
+  } finally {
+    await endFair(ctx, userId, jobId).catch((err: unknown) => ctx.logger.warn({ err, jobId }, "could not free the job's place under USER_MAX_RUNNING"));
+  }
+}
+
 async function processJob(
   ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, batches: JobBatches, opts: JobWorkerOptions,
 ): Promise<unknown> {
@@ -170,6 +197,9 @@ async function processJob(
     throw new UnrecoverableError(`unknown kind ${claim.kind}`);
   }
   ctx.jobEvents.publish({ type: "status", job_id: jobId, status: "running" });
+  if (bull.data.userId && fairOn(ctx)) {
+    leaseFair(ctx, bull.data.userId, jobId, kind.timeoutMs(claim.input)).catch(() => undefined); // the start lease stands meanwhile
+  }
 
   const controller = new AbortController();
   active.set(jobId, controller);

@@ -39,7 +39,7 @@ async function loseAll(): Promise<void> {
 
 async function inQueue(ids: string[]): Promise<number> {
   const states = await Promise.all(ids.map((id) => p.ctx.queues.jobs.getJobState(id)));
-  return states.filter((s) => s === "waiting").length;
+  return states.filter((s) => s === "waiting" || s === "prioritized").length; // prioritized: fair dispatch (src/jobs/fairness.ts)
 }
 
 it("the relay goes past a head of jobs that wait in BullMQ: every lost job is re-added within a few bounded rounds", async () => {

@@ -77,7 +77,9 @@ it("relay: re-adds a committed job that never reached Redis, once, and leaves yo
   expect(await relayOutbox(p.ctx, new Date())).toEqual({ relayed: 0, waiting: 0 });
   expect(await relayOutbox(p.ctx, later(15_000))).toEqual({ relayed: 1, waiting: 1 });
   expect(await relayOutbox(p.ctx, later(15_000))).toEqual({ relayed: 0, waiting: 2 });
-  expect(await p.ctx.queues.jobs.getJobCounts("waiting")).toMatchObject({ waiting: 2 });
+  // Waiting to run: prioritized under fair dispatch (src/jobs/fairness.ts), plain waiting with FAIR_DISPATCH=off.
+  const counts = await p.ctx.queues.jobs.getJobCounts("waiting", "prioritized");
+  expect(counts.waiting! + counts.prioritized!).toBe(2);
 
   w = startJobWorker(p.ctx);
   expect(await settled(lost)).toMatchObject({ status: "succeeded", attempt: 1, credits_charged: "3" });
@@ -123,7 +125,7 @@ it("reconciliation: a job BullMQ counts as completed while the database says que
   expect(await relayOutbox(p.ctx, later(15_000))).toEqual({ relayed: 0, waiting: 0 });
 
   expect(await reconcileQueue(p.ctx, later(10 * 60_000))).toMatchObject({ redispatched: 1, refunded: 0 });
-  expect(await p.ctx.queues.jobs.getJobState(id)).toBe("waiting");
+  expect(["waiting", "prioritized"]).toContain(await p.ctx.queues.jobs.getJobState(id)); // prioritized: fair dispatch
   w = startJobWorker(p.ctx);
   expect(await settled(id)).toMatchObject({ status: "succeeded", attempt: 1, credits_charged: "2" });
 });

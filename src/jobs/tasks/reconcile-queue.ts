@@ -13,6 +13,7 @@ import type { AppContext } from "../../context";
 import type { ScheduledTask } from "../../lib/scheduled-task";
 import { type Keyset, readCursor, saveCursor } from "../../lib/task-cursor";
 import { dispatch } from "../dispatch";
+import { fairOn, reconcileFairness } from "../fairness";
 import { endJob, type LiveJobRow, requeueLost, staleLiveJobs } from "../store";
 import { clearFinished, queueStates } from "./queue-state";
 
@@ -76,7 +77,7 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
     }
     if (redispatch.length > 0) {
       await requeueLost(ctx.ds, redispatch);
-      await dispatch(ctx, redispatch.map((r) => ({ id: r.id, attempts: r.max_attempts })));
+      await dispatch(ctx, redispatch.map((r) => ({ id: r.id, userId: r.user_id, attempts: r.max_attempts })));
       summary.redispatched += redispatch.length;
     }
     if (rows.length < page) break;
@@ -95,5 +96,14 @@ async function refund(ctx: AppContext, r: LiveJobRow): Promise<boolean> {
 }
 
 export function reconcileQueueTask(opts: ReconcileOptions & { everyMs?: number } = {}): ScheduledTask {
-  return { name: "reconcile-queue", everyMs: opts.everyMs ?? 60_000, run: (ctx, now) => reconcileQueue(ctx, now, opts) };
+  return {
+    name: "reconcile-queue",
+    everyMs: opts.everyMs ?? 60_000,
+    run: async (ctx, now) => {
+      const summary = await reconcileQueue(ctx, now, opts);
+      // Fair dispatch's counters, checked against the same truth (src/jobs/fairness.ts).
+      if (fairOn(ctx)) await reconcileFairness(ctx);
+      return summary;
+    },
+  };
 }
