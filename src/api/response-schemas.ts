@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { Balances } from "../ledger/balances";
 import type { HistoryTransaction as Transaction } from "../credits/history";
 import type { BalanceView } from "../credits/account";
-import type { AdminUserCreated, UserView } from "../credits/admin-users";
+import type { AdminUserCreated, AdminUserDetail, UserView } from "../credits/admin-users";
+import type { ForgiveResult } from "../credits/debts";
 import type { AdminCreditsResult } from "../credits/admin-credits";
 import type { MonthlySummary, Totals } from "../credits/summary";
 import type { SystemSummary } from "../credits/system-summary";
@@ -80,6 +81,8 @@ export const balanceView = z
   .object({
     ...balanceFields,
     status: z.enum(["active", "paused"]),
+    debt: nonNegative.meta({ description: "Credits owed after a Stripe refund or lost chargeback took back credits that were already spent. While > 0, new jobs, holds and consumes are refused with 402 `insufficient_credits` (`details.reason: \"debt\"`); a purchase repays it first, or an admin forgives it." }),
+    frozen: nonNegative.meta({ description: "Purchased credits frozen by an open chargeback (not in `posted`; given back if the chargeback is won)." }),
     by_type: z.array(z.object(balanceFields)),
   })
   .meta({ id: "Balance", description: "available = posted − held." });
@@ -159,6 +162,22 @@ export const userView = z
   })
   .meta({ id: "User" });
 
+export const adminUserDetail = userView
+  .extend({
+    pause_reason: z.string().nullable().meta({ description: "Why the credit service is paused: `admin: <reason>` (or `admin`), or `chargeback:<Stripe dispute id>` while a chargeback on a purchase is open; null when active." }),
+    debt: nonNegative.meta({ description: "Credits owed after refunds or lost chargebacks (see Balance.debt)." }),
+    frozen: nonNegative.meta({ description: "Credits frozen by open chargebacks." }),
+  })
+  .meta({ id: "AdminUser" });
+
+export const forgiveResult = z
+  .object({
+    user_id: z.string().meta({ format: "uuid" }),
+    forgiven: int.min(1).meta({ description: "Credits of debt cleared." }),
+    debt: nonNegative.meta({ description: "What the user owes now (0)." }),
+  })
+  .meta({ id: "ForgiveResult" });
+
 export const adminUserCreated = userView
   .extend({ api_key: z.string().meta({ description: "Shown only in this response; store it now." }) })
   .meta({ id: "CreatedUser" });
@@ -181,7 +200,7 @@ type _DocsMatchServices = [
   Pinned<Same<z.infer<typeof jobView>, JobView>>,
   Pinned<Same<z.infer<typeof estimateView>, EstimateView>>,
   Pinned<Same<z.infer<typeof balanceView>, BalanceView>>,
-  Pinned<Same<Omit<z.infer<typeof balanceView>, "status">, Balances>>,
+  Pinned<Same<Omit<z.infer<typeof balanceView>, "status" | "debt" | "frozen">, Balances>>,
   Pinned<Same<z.infer<typeof transactionView>, Transaction>>,
   Pinned<Same<z.infer<typeof transactionsPage>, Page<Transaction>>>,
   Pinned<Same<z.infer<typeof monthlySummaryView>, MonthlySummary>>,
@@ -189,5 +208,7 @@ type _DocsMatchServices = [
   Pinned<Same<z.infer<typeof systemSummaryView>, SystemSummary>>,
   Pinned<Same<z.infer<typeof userView>, UserView>>,
   Pinned<Same<z.infer<typeof adminUserCreated>, AdminUserCreated>>,
+  Pinned<Same<z.infer<typeof adminUserDetail>, AdminUserDetail>>,
+  Pinned<Same<z.infer<typeof forgiveResult>, ForgiveResult>>,
   Pinned<Same<z.infer<typeof adminCreditsResult>, Omit<AdminCreditsResult, "replayed">>>,
 ];

@@ -69,7 +69,7 @@ export const pageQuery = z.object({
   cursor: z.string().max(500).optional().meta({ description: "`next_cursor` of the previous page." }),
 });
 
-const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "capture", "consume"] as const satisfies readonly TransactionType[];
+const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "clawback", "capture", "consume"] as const satisfies readonly TransactionType[];
 export const transactionType = z.enum(TRANSACTION_TYPES);
 
 export const transactionsQuery = pageQuery.extend({
@@ -138,6 +138,12 @@ export const creditStatusBody = z
   .object({ user_id: uuid, reason: z.string().trim().min(1).max(2000).optional().meta({ description: "Why, for the audit log." }) })
   .strict()
   .meta({ id: "CreditStatusRequest" });
+
+/** POST /admin/users/:id/forgive: why the debt is cleared (required: it is audited). */
+export const forgiveBody = z
+  .object({ reason: z.string().trim().min(1, "is required").max(2000).meta({ description: "Why the debt is forgiven, for the audit log." }) })
+  .strict()
+  .meta({ id: "ForgiveDebtRequest" });
 
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),

@@ -16,6 +16,8 @@ import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { type CheckoutRow, type CheckoutView, checkoutForSession, checkoutView, claimCheckout, insertCheckout, openSession, type ReturnUrls, returnUrls } from "./checkouts";
+import { repayDebts } from "../credits/debts";
+import { applyReversal } from "./clawbacks";
 import { ensureCustomer } from "./customers";
 import { pricePurchase, type Quote } from "./purchase-pricing";
 import { redeemPromotion, reservePromotion } from "./promotions";
@@ -111,7 +113,7 @@ export async function fulfilPurchase(
   // before this payment came counts again only if there is room (see redeemPromotion); the
   // credits are granted either way: the buyer paid the discounted price for them.
   const promo = await redeemPromotion(m, c.id);
-  await ledger.grant(m, {
+  const granted = await ledger.grant(m, {
     id: grantId, userId: c.user_id, amount: credits, creditType: c.credit_type, type: "purchase", category: "purchase", expiresAt: null,
     description: `Purchased ${credits} credits`,
     metadata: { checkout_id: c.id, stripe_session_id: session.id, amount_total_cents: session.amount_total },
@@ -124,6 +126,10 @@ export async function fulfilPurchase(
   if (promo === "over_limit") {
     ctx.logger.warn({ checkout: c.id, promotion: c.promotion_id }, "late payment of a promotion checkout: granted, but the promotion had no use left to count");
   }
+  // A refund or chargeback of this purchase that arrived before this event takes effect now; then what
+  // is left pays the user's debts first.
+  const reversal = await applyReversal(ctx, m, c.id);
+  const repaid = await repayDebts(m, { userId: c.user_id, creditType: c.credit_type, accountId: granted.accountId, lotId: granted.lotId, grantId });
   if (session.amount_total !== null && session.amount_total !== c.total_cents) {
     // Never withhold paid-for credits over this, but an operator must look.
     ctx.logger.error({ checkout: c.id, session: session.id, expected: c.total_cents, paid: session.amount_total }, "Stripe charged a different amount than quoted");
@@ -131,5 +137,6 @@ export async function fulfilPurchase(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, c.user_id, `purchase_receipt:${c.id}`, {
     kind: "purchase_receipt", credits, totalCents: session.amount_total ?? c.total_cents!, checkoutId: c.id,
   }));
-  return promo === "redeemed_late" || promo === "over_limit" ? `granted;promotion=${promo}` : "granted";
+  const promoNote = promo === "redeemed_late" || promo === "over_limit" ? `;promotion=${promo}` : "";
+  return `granted${promoNote}${reversal === "nothing_reported" ? "" : `;${reversal}`}${repaid > 0 ? `;debt_repaid=${repaid}` : ""}`;
 }

@@ -8,13 +8,16 @@
  *   checkout.session.completed, checkout.session.async_payment_succeeded,
  *   checkout.session.expired, customer.subscription.created,
  *   customer.subscription.updated, customer.subscription.deleted,
- *   invoice.paid (or invoice.payment_succeeded), invoice.payment_failed
+ *   invoice.paid (or invoice.payment_succeeded), invoice.payment_failed,
+ *   charge.refunded, charge.dispute.created, charge.dispute.closed
+ *   (refunds and chargebacks of credit purchases: src/billing/clawbacks.ts)
  */
 import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { checkoutForSession, expireCheckout } from "./checkouts";
+import { chargeDisputed, chargeRefunded } from "./clawbacks";
 import { linkCustomer } from "./customers";
 import { getPackage } from "./packages";
 import { fulfilPurchase } from "./purchases";
@@ -39,6 +42,9 @@ export const HANDLED_EVENTS = [
   "invoice.paid",
   "invoice.payment_succeeded",
   "invoice.payment_failed",
+  "charge.refunded",
+  "charge.dispute.created",
+  "charge.dispute.closed",
 ] as const;
 
 async function checkoutCompleted(h: HandlerContext, session: Stripe.Checkout.Session): Promise<string> {
@@ -104,6 +110,11 @@ export async function handleStripeEvent(h: HandlerContext, event: Stripe.Event):
       return invoicePaid(h, object as Stripe.Invoice);
     case "invoice.payment_failed":
       return invoicePaymentFailed(h, object as Stripe.Invoice);
+    case "charge.refunded":
+      return chargeRefunded(h, object as Stripe.Charge);
+    case "charge.dispute.created":
+    case "charge.dispute.closed":
+      return chargeDisputed(h, object as Stripe.Dispute);
     default:
       return "ignored";
   }

@@ -11,15 +11,20 @@ import { UUID_RE } from "../lib/ids";
 import type { Page } from "../lib/pagination";
 import * as ledger from "../ledger";
 import type { TransactionType } from "../entities/ledger-transfer";
+import { debtState } from "./debts";
 import { history, type HistoryTransaction, historyTransaction } from "./history";
 
 export interface BalanceView extends ledger.Balances {
   status: CreditStatus;
+  /** Credits owed after a refund or lost chargeback took back more than was left (src/credits/debts.ts); > 0 refuses new work. */
+  debt: number;
+  /** Credits frozen by open chargebacks (out of `posted` until the chargeback closes). */
+  frozen: number;
 }
 
 export async function balanceView(ctx: AppContext, user: Pick<User, "id" | "creditStatus">, creditType?: string): Promise<BalanceView> {
   const b = await ledger.balances(ctx.ds.manager, user.id, creditType);
-  return { ...b, status: user.creditStatus };
+  return { ...b, status: user.creditStatus, ...(await debtState(ctx.ds.manager, user.id)) };
 }
 
 export interface TransactionsQuery {

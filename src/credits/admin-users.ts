@@ -11,6 +11,7 @@ import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import { issueApiKey } from "../users/users";
 import { requireUser } from "./account";
+import { debtState } from "./debts";
 
 export interface UserView {
   id: string;
@@ -44,9 +45,18 @@ export function userView(u: User): UserView {
   return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.creditStatus, created_at: u.createdAt.toISOString() };
 }
 
+/** GET /admin/users/:id: the user, why it is paused, and what it owes or has frozen (chargebacks, refunds). */
+export interface AdminUserDetail extends UserView {
+  pause_reason: string | null;
+  debt: number;
+  frozen: number;
+}
+
 /** One user by id; 404 for an unknown id or one that is not a UUID. */
-export async function getUserView(ctx: AppContext, id: string): Promise<UserView> {
-  return userView(await requireUser(ctx.ds.manager, id));
+export async function getUserView(ctx: AppContext, id: string): Promise<AdminUserDetail> {
+  const u = await requireUser(ctx.ds.manager, id);
+  const [r] = await sql<{ pause_reason: string | null }>(ctx.ds, `SELECT pause_reason FROM users WHERE id = $1`, [u.id]);
+  return { ...userView(u), pause_reason: r?.pause_reason ?? null, ...(await debtState(ctx.ds.manager, u.id)) };
 }
 
 /**
@@ -100,11 +110,13 @@ export async function setCreditStatus(
   const row = await ctx.ds.transaction(async (m) => {
     const rows = await sql<UserRow & { old_status: CreditStatus }>(
       m,
-      `UPDATE users u SET credit_status = $2, updated_at = CASE WHEN old.credit_status = $2 THEN u.updated_at ELSE now() END
+      // pause_reason follows the admin's action, so a chargeback never lifts an admin's pause (src/billing/clawbacks.ts).
+      `UPDATE users u SET credit_status = $2, updated_at = CASE WHEN old.credit_status = $2 THEN u.updated_at ELSE now() END,
+              pause_reason = CASE WHEN $2 = 'paused' THEN coalesce($3, 'admin') END
          FROM (SELECT id, credit_status FROM users WHERE id = $1 FOR UPDATE) old
         WHERE u.id = old.id
         RETURNING u.id, u.email, u.name, u.role, u.credit_status, u.created_at, old.credit_status AS old_status`,
-      [userId, status],
+      [userId, status, by.reason ? `admin: ${by.reason}` : null],
     );
     const r = rows[0];
     if (!r) throw new NotFound("User");

@@ -64,6 +64,9 @@ export function totalFor(type: string, inflow: boolean): keyof Totals | null {
       return "granted";
     case "adjustment":
       return inflow ? "granted" : "removed";
+    // Purchased credits taken back after a Stripe refund or lost chargeback (or repaying a debt).
+    case "clawback":
+      return "removed";
     case "charge":
       return "spent";
     case "refund":

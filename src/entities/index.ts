@@ -21,6 +21,7 @@ import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesA
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits";
+import { Clawbacks1765000000900 } from "./migrations/1765000000900-Clawbacks";
 import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
 
 export const entities = [
@@ -44,6 +45,7 @@ export const migrations = [
   KeysAlerts1765000000600,
   Outages1765000000700,
   SpendLimits1765000000800,
+  Clawbacks1765000000900,
   BillingRest1765000001000,
 ];
 

@@ -8,7 +8,7 @@ export type TransferKind = "plain" | "pending" | "post" | "void";
  */
 export type TransactionType =
   | "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment"
-  | "dispute_refund"
+  | "dispute_refund" | "clawback"
   | "capture" | "consume";
 
 /** Immutable; written only by the ledger's SQL functions. */

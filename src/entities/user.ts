@@ -12,6 +12,12 @@ export interface User {
   creditStatus: CreditStatus;
   /** Low-credit email threshold in credits; null = the default rule. */
   lowCreditThreshold: string | null;
+  /**
+   * Why the credit service is paused: `admin: <reason>`, or `chargeback:<Stripe dispute id>` (src/billing/clawbacks.ts).
+   * Read by authentication (findUserByKeyHash) only; not an entity column, so the entity also loads schemas before the
+   * Clawbacks migration (test/db/baseline.test.ts writes users into one).
+   */
+  pauseReason?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

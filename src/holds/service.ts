@@ -20,6 +20,7 @@ import { InvalidRequest, InvalidState, LedgerConflict, NotFound } from "../error
 import { derivedId } from "../lib/ids";
 import * as ledger from "../ledger";
 import { accountPaused, assertActive } from "../users/status";
+import { assertNoDebt, debtState, NO_DEBT } from "../credits/debts";
 import { type BalanceView, balanceView, transactionById } from "../credits/account";
 import type { HistoryTransaction } from "../credits/history";
 import type { CaptureHoldRequest, ConsumeRequest, CreateHoldRequest, HoldStatus } from "./schemas";
@@ -52,10 +53,16 @@ async function placeHold(
   const inserted: unknown[] = await sql(m,
     `INSERT INTO app_holds (id, user_id, kind, credit_type, credits, description, metadata, ttl_seconds, expires_at, created_by)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')
+       AND ${NO_DEBT("$2")}
      RETURNING id`,
     [h.id, h.user.id, h.kind, h.creditType, h.credits, h.description, h.metadata ? JSON.stringify(h.metadata) : null, h.ttlSeconds, expiresAt, h.actor.id],
   );
-  if (inserted.length === 0) throw accountPaused();
+  if (inserted.length === 0) {
+    // Refused: say why (an outstanding debt, else the pause).
+    await assertNoDebt(m, h.user.id, { required: h.credits, creditType: h.creditType });
+    const [u] = await sql<{ pause_reason: string | null }>(m, `SELECT pause_reason FROM users WHERE id = $1`, [h.user.id]);
+    throw accountPaused(u?.pause_reason);
+  }
   await ledger.hold(m, {
     id: h.id, userId: h.user.id, amount: h.credits, creditType: h.creditType, expiresAt,
     description: h.description ?? (h.kind === "hold" ? "Hold" : "Consume"),
@@ -178,10 +185,11 @@ export interface CheckResult {
   required: number;
 }
 
-/** GET /credits/check: could `credits` be held now? (A paused account can afford nothing.) */
+/** GET /credits/check: could `credits` be held now? (A paused account, or one that owes a debt, can afford nothing.) */
 export async function checkCredits(ctx: AppContext, user: User, credits: number, creditType?: string): Promise<CheckResult> {
   const b = await ledger.balances(ctx.ds.manager, user.id, creditType);
-  return { affordable: user.creditStatus === "active" && b.available >= credits, available: b.available, required: credits };
+  const { debt } = await debtState(ctx.ds.manager, user.id);
+  return { affordable: user.creditStatus === "active" && debt === 0 && b.available >= credits, available: b.available, required: credits };
 }
 
 /** GET /holds/:id (404 for another user's hold). */

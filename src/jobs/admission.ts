@@ -17,7 +17,8 @@
  * The statement (insertJobs in src/jobs/store.ts) writes the holds and the
  * job rows together, only while the account is active in the database; its
  * rows are read here into one outcome per job (`admitted`), so a paused
- * account, a short balance or a refused id is one error, built once.
+ * account, a debt (src/credits/debts.ts: 402 with `reason: "debt"`), a short
+ * balance or a refused id is one error, built once.
  *
  * Dispatch after commit: the job is in PostgreSQL, so a Redis that cannot
  * take it now only delays it (the outbox relay re-adds `queued` jobs that
@@ -32,13 +33,15 @@ import type { User } from "../entities/user";
 import { AppError } from "../errors";
 import { askAgain, isDependencyDown } from "../lib/dependency-errors";
 import { GroupCommit } from "../lib/group-commit";
+import { accountInDebt } from "../credits/debts";
 import { AccountIds } from "../ledger/accounts";
+import { toInt } from "../ledger/types";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
 import { dispatch } from "./dispatch";
 import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
-import { admittedJobs, findJob, insertJobs, type NewJob } from "./store";
+import { admittedJobs, findJob, type InsertedRow, insertJobs, type NewJob } from "./store";
 import { type JobView, toJobView } from "./view";
 
 export interface SubmitRequest {
@@ -185,14 +188,17 @@ export class JobAdmission {
  * Each job's outcome from the rows of insertJobs: its row's created_at, or
  * the error to answer — the one place these errors are built.
  */
-function admitted(rows: { id: string; status: string | null; available: string | null; created_at: Date | null }[], jobs: NewJob[], mode: Admission): (Date | Error)[] {
+function admitted(rows: InsertedRow[], jobs: NewJob[], mode: Admission): (Date | Error)[] {
   // PostgreSQL returns uuids in lower case.
   const byId = new Map(rows.map((r) => [r.id, r]));
   const total = jobs.reduce((s, j) => s + j.credits, 0);
   return jobs.map((x): Date | Error => {
     const r = byId.get(x.id.toLowerCase());
-    // No hold at all: the account is not active (paused, or its user gone); nothing was held.
-    if (!r?.status) return accountPaused();
+    // No hold at all: the account owes a debt, or is not active (paused, or its user gone); nothing was held.
+    if (r && !r.status && r.debt) {
+      return accountInDebt(toInt(r.debt), { required: mode === "all" ? total : x.credits, available: toInt(r.balance), creditType: x.creditType });
+    }
+    if (!r?.status) return accountPaused(r?.pause_reason);
     const o = admissionOutcome({ id: r.id, status: r.status, available: r.available }, mode === "all" ? total : x.credits, x.creditType);
     if ("error" in o) return o.error;
     if (o.status === "created" && r.created_at) return r.created_at;

@@ -11,6 +11,7 @@
  * from the job id, so even a retry of the winner cannot charge twice.
  */
 import type { AppContext } from "../context";
+import { NO_DEBT } from "../credits/debts";
 import { type Db, sql } from "../db/sql";
 import { type Job, JobEntity, type JobStatus } from "../entities/job";
 import { derivedId } from "../lib/ids";
@@ -39,12 +40,19 @@ export interface NewJob {
   description: string;
 }
 
-/** One row per job given: its hold's outcome (null: nothing held, the account is not active) and, when admitted, the row's created_at. */
+/**
+ * One row per job given: its hold's outcome (null: nothing held, the account is not active or owes a debt)
+ * and, when admitted, the row's created_at; for a job refused before the ledger, the user's outstanding
+ * debt (null when the account is paused), available balance and why it is paused.
+ */
 export interface InsertedRow {
   id: string;
   status: string | null;
   available: string | null;
   created_at: Date | null;
+  debt: string | null;
+  balance: string | null;
+  pause_reason: string | null;
 }
 
 /**
@@ -64,7 +72,8 @@ export function insertJobs(m: Db, jobs: NewJob[], mode: Admission): Promise<Inse
          WITH ORDINALITY AS t (id, user_id, account_id, credits, expires_at, kind, credit_type, input, attempts, timeout_ms, batch_id,
                                description, ord)
      ),
-     act AS (SELECT t.*, t.id AS job_id FROM t WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.credit_status = 'active')),
+     act AS (SELECT t.*, t.id AS job_id FROM t WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.credit_status = 'active')
+                                                 AND ${NO_DEBT("t.user_id")}),
      h AS (${holdsPlan(mode, "act")}),
      j AS (
        INSERT INTO jobs (id, user_id, batch_id, kind, input, credit_type, credits_estimated, hold_transfer_id, max_attempts, timeout_ms)
@@ -72,7 +81,14 @@ export function insertJobs(m: Db, jobs: NewJob[], mode: Admission): Promise<Inse
          FROM t JOIN h ON h.id = t.id AND h.status = 'created'
        RETURNING jobs.id, jobs.created_at
      )
-     SELECT t.id, h.status, h.available, j.created_at FROM t LEFT JOIN h ON h.id = t.id LEFT JOIN j ON j.id = t.id`,
+     SELECT t.id, h.status, h.available, j.created_at,
+            -- Refused before the ledger (no hold): what an active user owes, so the refusal can say so.
+            CASE WHEN h.id IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.credit_status = 'active') THEN
+              (SELECT sum(d.amount - d.repaid - d.forgiven) FROM credit_debts d WHERE d.user_id = t.user_id AND d.repaid + d.forgiven < d.amount)
+            END AS debt,
+            CASE WHEN h.id IS NULL THEN (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = t.account_id) END AS balance,
+            CASE WHEN h.id IS NULL THEN (SELECT u.pause_reason FROM users u WHERE u.id = t.user_id) END AS pause_reason
+       FROM t LEFT JOIN h ON h.id = t.id LEFT JOIN j ON j.id = t.id`,
     [jobs.map((x) => x.id), jobs.map((x) => x.userId), jobs.map((x) => x.accountId), jobs.map((x) => x.credits),
       jobs.map((x) => x.expiresAt), jobs.map((x) => x.kind), jobs.map((x) => x.creditType), jobs.map((x) => JSON.stringify(x.input)),
       jobs.map((x) => x.attempts), jobs.map((x) => x.timeoutMs), jobs.map((x) => x.batchId), jobs.map((x) => x.description)],

@@ -156,6 +156,30 @@ const RULES: Rule[] = [
            WHERE t.kind IN ('plain', 'post')
            GROUP BY t.id, t.amount HAVING coalesce(sum(c.amount), 0) <> t.amount`,
   },
+  // Debts (src/credits/debts.ts) live beside the ledger: balances stay = lots and never negative, and
+  // every credit a refund or chargeback reclaimed is either a clawback transfer or a recorded debt.
+  {
+    invariant: "each refunded or charged-back purchase's reclaimed credits equal its clawback transfers plus its recorded debts",
+    sql: `SELECT 'purchase ' || r.checkout_id AS subject, format('reclaimed %s', r.reclaimed_credits) AS expected,
+                 format('clawed back %s + debt %s', coalesce(t.amount, 0), coalesce(d.amount, 0)) AS found
+            FROM purchase_reversals r
+            LEFT JOIN (SELECT metadata->>'checkout_id' AS checkout_id, sum(amount) AS amount FROM ledger_transfers
+                        WHERE type = 'clawback' AND metadata ? 'checkout_id' GROUP BY 1) t ON t.checkout_id = r.checkout_id::text
+            LEFT JOIN (SELECT checkout_id, sum(amount) AS amount FROM credit_debts GROUP BY 1) d ON d.checkout_id = r.checkout_id
+           WHERE r.reclaimed_credits <> coalesce(t.amount, 0) + coalesce(d.amount, 0)`,
+  },
+  {
+    invariant: "each user's repaid debt equals the clawback transfers that repaid it, and no debt is settled beyond its amount",
+    sql: `SELECT 'user ' || coalesce(d.user_id, t.user_id) AS subject, format('repaid %s', coalesce(t.amount, 0)) AS expected,
+                 format('repaid %s', coalesce(d.repaid, 0)) AS found
+            FROM (SELECT user_id, sum(repaid) AS repaid FROM credit_debts GROUP BY 1) d
+            FULL JOIN (SELECT user_id, sum(amount) AS amount FROM ledger_transfers WHERE type = 'clawback' AND metadata ? 'debt_ids' GROUP BY 1) t
+              ON t.user_id = d.user_id
+           WHERE coalesce(d.repaid, 0) <> coalesce(t.amount, 0)
+          UNION ALL
+          SELECT 'debt ' || id, format('repaid + forgiven <= %s', amount), format('repaid %s, forgiven %s', repaid, forgiven)
+            FROM credit_debts WHERE repaid + forgiven > amount OR repaid < 0 OR forgiven < 0`,
+  },
 ];
 
 /**

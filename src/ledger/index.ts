@@ -7,3 +7,4 @@ export * from "./plans";
 export * from "./spend-limits";
 export * from "./transfers";
 export * from "./types";
+export * from "./take";

@@ -23,7 +23,7 @@ export interface GrantInput {
   /** User-facing transaction type (default `grant`). */
   type?: GrantType;
   /** System account the credits come from (default `adjustment` for adjustments, else `issuance`). */
-  source?: "issuance" | "adjustment" | "consumption";
+  source?: "issuance" | "adjustment" | "consumption" | "clawback";
   category: LotCategory;
   /** Burn order, lower first (default by category, see LOT_PRIORITY). */
   priority?: number;

@@ -50,6 +50,7 @@ interface UserRow {
   role: Role;
   credit_status: CreditStatus;
   low_credit_threshold: string | null;
+  pause_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,7 +65,7 @@ interface UserRow {
 export async function findUserByKeyHash(m: DataSource | EntityManager, keyHash: string): Promise<User | null> {
   const rows = await sql<UserRow>(
     m,
-    `SELECT u.id, u.email, u.name, u.role, u.credit_status, u.low_credit_threshold::text AS low_credit_threshold, u.created_at, u.updated_at
+    `SELECT u.id, u.email, u.name, u.role, u.credit_status, u.low_credit_threshold::text AS low_credit_threshold, u.pause_reason, u.created_at, u.updated_at
        FROM api_keys k JOIN users u ON u.id = k.user_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     [keyHash],
@@ -74,6 +75,6 @@ export async function findUserByKeyHash(m: DataSource | EntityManager, keyHash: 
   if (!r) return null;
   return Object.freeze({
     id: r.id, email: r.email, name: r.name, role: r.role, creditStatus: r.credit_status,
-    lowCreditThreshold: r.low_credit_threshold, createdAt: r.created_at, updatedAt: r.updated_at,
+    lowCreditThreshold: r.low_credit_threshold, pauseReason: r.pause_reason, createdAt: r.created_at, updatedAt: r.updated_at,
   });
 }

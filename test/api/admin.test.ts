@@ -69,7 +69,7 @@ describe("users", () => {
     expect(bal.status).toBe(200);
     expect(bal.body).toMatchObject({ available: 0, status: "active" });
     const shown = await get(admin, `/admin/users/${r.body.id}`);
-    expect(shown.body).toEqual({ id: r.body.id, email: "Ada@Example.com", name: "Ada", role: "user", status: "active", created_at: r.body.created_at });
+    expect(shown.body).toEqual({ id: r.body.id, email: "Ada@Example.com", name: "Ada", role: "user", status: "active", created_at: r.body.created_at, pause_reason: null, debt: 0, frozen: 0 });
     const [{ stored }] = await p.ctx.ds.query(`SELECT count(*)::int AS stored FROM api_keys WHERE key_hash = $1`, [r.body.api_key]);
     expect(stored).toBe(0); // only the hash is stored
   });

@@ -33,7 +33,7 @@ describe("balance", () => {
     const r = await get(u.key, "/credits/balance");
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      credit_type: "standard", available: 7, held: 5, posted: 12, status: "active",
+      credit_type: "standard", available: 7, held: 5, posted: 12, status: "active", debt: 0, frozen: 0,
       by_type: [
         { credit_type: "gpu", available: 3, held: 0, posted: 3 },
         { credit_type: "standard", available: 7, held: 5, posted: 12 },

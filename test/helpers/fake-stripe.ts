@@ -58,6 +58,9 @@ export class FakeStripe {
   readonly sessions = new Map<string, Obj>();
   readonly subscriptions = new Map<string, Obj>();
   readonly invoices = new Map<string, Obj>();
+  readonly paymentIntents = new Map<string, Obj>();
+  readonly charges = new Map<string, Obj>();
+  readonly disputes = new Map<string, Obj>();
   readonly portalSessions = new Map<string, Obj>();
   readonly requests: FakeRequest[] = [];
   /** Unix seconds; tests may move it. */
@@ -179,6 +182,16 @@ export class FakeStripe {
       return s ? [200, s] : this.missing("subscription", m[1]!);
     }
     if (method === "POST" && (m = path.match(/^\/v1\/subscriptions\/([^/]+)$/))) return this.updateSubscription(m[1]!, body);
+    for (const [re, map, what] of [
+      [/^\/v1\/payment_intents\/([^/]+)$/, this.paymentIntents, "payment_intent"],
+      [/^\/v1\/charges\/([^/]+)$/, this.charges, "charge"],
+      [/^\/v1\/disputes\/([^/]+)$/, this.disputes, "dispute"],
+    ] as const) {
+      if (method === "GET" && (m = path.match(re))) {
+        const o = map.get(m[1]!);
+        return o ? [200, o] : this.missing(what, m[1]!);
+      }
+    }
     if (method === "GET" && (m = path.match(/^\/v1\/invoices\/([^/]+)$/))) {
       const i = this.invoices.get(m[1]!);
       return i ? [200, i] : this.missing("invoice", m[1]!);
@@ -229,14 +242,14 @@ export class FakeStripe {
       metadata: b.metadata ?? {}, subscription: null, payment_intent: null, success_url: b.success_url, cancel_url: b.cancel_url ?? null,
       url: `https://checkout.stripe.test/c/pay/${id}`, expires_at: this.now + 86400, created: this.now, livemode: false,
       // Kept for the drivers (Stripe does not echo these).
-      _line: item, _subscription_data: b.subscription_data ?? {},
+      _line: item, _subscription_data: b.subscription_data ?? {}, _pi_metadata: b.payment_intent_data?.metadata ?? {},
     };
     this.sessions.set(id, s);
     return [200, this.publicSession(s)];
   }
 
   private publicSession(s: Obj): Obj {
-    const { _line: _l, _subscription_data: _d, ...rest } = s;
+    const { _line: _l, _subscription_data: _d, _pi_metadata: _p, ...rest } = s;
     return rest;
   }
 
@@ -316,6 +329,16 @@ export class FakeStripe {
     s.payment_status = opts.paid === false ? "unpaid" : "paid";
     if (s.mode === "payment") {
       s.payment_intent = this.id("pi");
+      const charge = {
+        id: this.id("ch"), object: "charge", amount: s.amount_total, amount_captured: s.amount_total, amount_refunded: 0, refunded: false,
+        disputed: false, currency: s.currency, customer: s.customer, payment_intent: s.payment_intent, metadata: {}, paid: true, status: "succeeded",
+        created: this.now, livemode: false,
+      };
+      this.charges.set(charge.id, charge);
+      this.paymentIntents.set(s.payment_intent, {
+        id: s.payment_intent, object: "payment_intent", amount: s.amount_total, currency: s.currency, customer: s.customer, status: "succeeded",
+        latest_charge: charge.id, metadata: s._pi_metadata, created: this.now, livemode: false,
+      });
       return [this.event("checkout.session.completed", s)];
     }
     const price = this.prices.get(s._line.price)!;
@@ -404,6 +427,41 @@ export class FakeStripe {
     sub.canceled_at ??= this.now;
     sub.ended_at = this.now;
     return this.event("customer.subscription.deleted", sub);
+  }
+
+  /** The charge that paid a completed payment-mode session. */
+  chargeOf(sessionId: string): Obj {
+    const pi = this.sessions.get(sessionId)?.payment_intent;
+    const charge = pi ? this.charges.get(this.paymentIntents.get(pi)?.latest_charge) : undefined;
+    if (!charge) throw new Error(`session ${sessionId} has no charge`);
+    return charge;
+  }
+
+  /** Refund `cents` more of a purchase's charge (cumulative amount_refunded, like Stripe): the charge.refunded event. */
+  refund(sessionId: string, cents: number): Stripe.Event {
+    const charge = this.chargeOf(sessionId);
+    charge.amount_refunded = Math.min(charge.amount, charge.amount_refunded + cents);
+    charge.refunded = charge.amount_refunded >= charge.amount;
+    return this.event("charge.refunded", charge);
+  }
+
+  /** The buyer's bank opens a chargeback (default: the whole charge): the charge.dispute.created event. */
+  openDispute(sessionId: string, cents?: number): { dispute: Obj; event: Stripe.Event } {
+    const charge = this.chargeOf(sessionId);
+    charge.disputed = true;
+    const dispute = {
+      id: this.id("dp"), object: "dispute", amount: cents ?? charge.amount, currency: charge.currency, charge: charge.id,
+      payment_intent: charge.payment_intent, reason: "fraudulent", status: "needs_response", created: this.now, livemode: false,
+    };
+    this.disputes.set(dispute.id, dispute);
+    return { dispute, event: this.event("charge.dispute.created", dispute) };
+  }
+
+  /** The chargeback ends: the charge.dispute.closed event. */
+  closeDispute(disputeId: string, status: "won" | "lost" | "warning_closed"): Stripe.Event {
+    const dispute = this.disputes.get(disputeId)!;
+    dispute.status = status;
+    return this.event("charge.dispute.closed", dispute);
   }
 
   /** Sign an event (or any body) with the SDK's helper and POST it to the platform's webhook. */

@@ -183,7 +183,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job
-         * @description Prices the input, reserves the credits and queues the job, all or nothing. `max_credits` refuses (402) a job estimated above it; `credit_amount` (admins only, 403 otherwise) overrides the price. With `Idempotency-Key`, a replay with the same body returns the same job (header `Idempotent-Replayed: true`) and holds nothing more; a different body with the same key is 409.
+         * @description Prices the input, reserves the credits and queues the job, all or nothing. `max_credits` refuses (402) a job estimated above it; `credit_amount` (admins only, 403 otherwise) overrides the price. An account that owes credits after a Stripe refund or lost chargeback is refused with 402 `insufficient_credits`, `details.reason: "debt"` and `details.debt`, until a purchase repays it or an admin forgives it. With `Idempotency-Key`, a replay with the same body returns the same job (header `Idempotent-Replayed: true`) and holds nothing more; a different body with the same key is 409.
          *
          *     Job kinds on this deployment:
          *
@@ -1287,7 +1287,7 @@ export interface paths {
                     limit?: number;
                     /** @description `next_cursor` of the previous page. */
                     cursor?: string;
-                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
+                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "clawback" | "capture" | "consume";
                     /** @description Only this job's transactions. */
                     job_id?: string;
                     /** @description Act for this user: `service` and `admin` keys only (a `user` key may name only itself; 403 otherwise). */
@@ -1658,7 +1658,9 @@ export interface paths {
         };
         /**
          * Get a user
-         * @description Credit cost: free (holds and charges nothing).
+         * @description With `pause_reason` (an admin's, or `chargeback:<dispute id>` while a Stripe chargeback is open), `debt` (credits owed after refunds or lost chargebacks) and `frozen` (credits frozen by open chargebacks).
+         *
+         *     Credit cost: free (holds and charges nothing).
          */
         get: {
             parameters: {
@@ -1677,7 +1679,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["User"];
+                        "application/json": components["schemas"]["AdminUser"];
                     };
                 };
                 /** @description `unauthenticated`: No key, or an unknown or revoked key. */
@@ -1720,6 +1722,107 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/forgive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forgive a user's debt
+         * @description Clears every outstanding debt of the user (credits a Stripe refund or lost chargeback could not take back because they were already spent), so the user can start work again. No ledger transfer: the debt lives beside the ledger. Recorded in the audit log (`debt.forgive`, before/after, `reason`, request id). Nothing owed → 409 `invalid_state` (also for a retry after success).
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ForgiveDebtRequest"];
+                };
+            };
+            responses: {
+                /** @description What was forgiven. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ForgiveResult"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2221,7 +2324,7 @@ export interface paths {
                     limit?: number;
                     /** @description `next_cursor` of the previous page. */
                     cursor?: string;
-                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
+                    type?: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "clawback" | "capture" | "consume";
                     /** @description Only this job's transactions. */
                     job_id?: string;
                 };
@@ -5174,7 +5277,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook
-         * @description Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.
+         * @description Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously. Handled: `checkout.session.completed`, `checkout.session.async_payment_succeeded`, `checkout.session.expired`, `customer.subscription.created`/`updated`/`deleted`, `invoice.paid`, `invoice.payment_failed`, and `charge.refunded`, `charge.dispute.created`, `charge.dispute.closed`: a refund or lost chargeback of a credit purchase takes its credits back (`clawback`; what was spent becomes a debt that refuses new work with 402 until repaid or forgiven), an open chargeback freezes the purchase's remaining credits and pauses the account. Others are stored and ignored.
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -6574,6 +6677,10 @@ export interface components {
             posted: number;
             /** @enum {string} */
             status: "active" | "paused";
+            /** @description Credits owed after a Stripe refund or lost chargeback took back credits that were already spent. While > 0, new jobs, holds and consumes are refused with 402 `insufficient_credits` (`details.reason: "debt"`); a purchase repays it first, or an admin forgives it. */
+            debt: number;
+            /** @description Purchased credits frozen by an open chargeback (not in `posted`; given back if the chargeback is won). */
+            frozen: number;
             by_type: {
                 credit_type: string;
                 available: number;
@@ -6591,7 +6698,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "capture" | "consume";
+            type: "grant" | "purchase" | "subscription" | "hold" | "charge" | "release" | "refund" | "expire" | "adjustment" | "dispute_refund" | "clawback" | "capture" | "consume";
             /** @description Always positive; `type` says which way it moved. */
             amount: number;
             credit_type: string;
@@ -6715,6 +6822,36 @@ export interface components {
             status: "active" | "paused";
             /** Format: date-time */
             created_at: string;
+        };
+        AdminUser: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "user" | "admin" | "service";
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** Format: date-time */
+            created_at: string;
+            /** @description Why the credit service is paused: `admin: <reason>` (or `admin`), or `chargeback:<Stripe dispute id>` while a chargeback on a purchase is open; null when active. */
+            pause_reason: string | null;
+            /** @description Credits owed after refunds or lost chargebacks (see Balance.debt). */
+            debt: number;
+            /** @description Credits frozen by open chargebacks. */
+            frozen: number;
+        };
+        ForgiveResult: {
+            /** Format: uuid */
+            user_id: string;
+            /** @description Credits of debt cleared. */
+            forgiven: number;
+            /** @description What the user owes now (0). */
+            debt: number;
+        };
+        ForgiveDebtRequest: {
+            /** @description Why the debt is forgiven, for the audit log. */
+            reason: string;
         };
         AdminCreditsResult: {
             transaction: components["schemas"]["Transaction"];

@@ -1,8 +1,8 @@
 /** OpenAPI for the admin routes (role admin; 403 forbidden for other keys). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
-import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { adminCreditsResult, adminUserCreated, adminUserDetail, balanceView, forgiveResult, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
 
 const TAG = "Admin";
 
@@ -24,8 +24,20 @@ export function adminDocs(registry: OpenAPIRegistry): void {
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/admin/users/:id`, tags: [TAG], auth: "admin", credits: 0,
     summary: "Get a user",
-    response: { status: 200, description: "The user.", schema: userView },
+    description: "With `pause_reason` (an admin's, or `chargeback:<dispute id>` while a Stripe chargeback is open), `debt` (credits owed after refunds or lost chargebacks) and `frozen` (credits frozen by open chargebacks).",
+    response: { status: 200, description: "The user.", schema: adminUserDetail },
     errors: ["not_found"],
+  });
+  documentRoute(registry, {
+    method: "post", path: `${API_BASE}/admin/users/:id/forgive`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "Forgive a user's debt",
+    description:
+      "Clears every outstanding debt of the user (credits a Stripe refund or lost chargeback could not take back because they were already spent), " +
+      "so the user can start work again. No ledger transfer: the debt lives beside the ledger. Recorded in the audit log (`debt.forgive`, before/after, `reason`, request id). " +
+      "Nothing owed → 409 `invalid_state` (also for a retry after success).",
+    body: forgiveBody,
+    response: { status: 200, description: "What was forgiven.", schema: forgiveResult },
+    errors: ["invalid_request", "not_found", "invalid_state"],
   });
   const creditsChange = (op: "add" | "remove") => ({
     method: "post" as const, path: `${API_BASE}/admin/credits/${op}`, tags: [TAG], auth: "admin" as const,

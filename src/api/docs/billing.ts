@@ -62,7 +62,11 @@ export function billingDocs(registry: OpenAPIRegistry): void {
   });
   doc({
     method: "post", path: `${API_BASE}/webhooks/stripe`, tags: [TAG], auth: "none", credits: 0, summary: "Stripe webhook",
-    description: "Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.",
+    description: "Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously. "
+      + "Handled: `checkout.session.completed`, `checkout.session.async_payment_succeeded`, `checkout.session.expired`, `customer.subscription.created`/`updated`/`deleted`, "
+      + "`invoice.paid`, `invoice.payment_failed`, and `charge.refunded`, `charge.dispute.created`, `charge.dispute.closed`: a refund or lost chargeback of a credit purchase "
+      + "takes its credits back (`clawback`; what was spent becomes a debt that refuses new work with 402 until repaid or forgiven), an open chargeback freezes the purchase's "
+      + "remaining credits and pauses the account. Others are stored and ignored.",
     response: { status: 200, description: "`{ received: true, id, duplicate }`." }, errors: ["invalid_request", "unavailable"],
   });
   doc({

@@ -52,6 +52,7 @@ export function jobsDocs(registry: OpenAPIRegistry, ctx: AppContext): void {
     summary: "Submit a job",
     description: "Prices the input, reserves the credits and queues the job, all or nothing. "
       + "`max_credits` refuses (402) a job estimated above it; `credit_amount` (admins only, 403 otherwise) overrides the price. "
+      + "An account that owes credits after a Stripe refund or lost chargeback is refused with 402 `insufficient_credits`, `details.reason: \"debt\"` and `details.debt`, until a purchase repays it or an admin forgives it. "
       + "With `Idempotency-Key`, a replay with the same body returns the same job (header `Idempotent-Replayed: true`) and holds nothing more; "
       + `a different body with the same key is 409.\n\n${kindsText}`,
     body: submitBody,

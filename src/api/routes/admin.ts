@@ -8,12 +8,13 @@ import type { AppContext } from "../../context";
 import { balanceOfUser, historyOfUser } from "../../credits/account";
 import { addCredits, type AdminCreditsResult, removeCredits } from "../../credits/admin-credits";
 import { createUserByAdmin, getUserView, listUsers, setCreditStatus } from "../../credits/admin-users";
+import { forgiveDebt } from "../../credits/debts";
 import { monthlySummaryOfUser } from "../../credits/summary";
 import { systemSummary } from "../../credits/system-summary";
 import { currentUser, requireAdmin } from "../auth";
 import { idempotencyKeyFrom } from "../idempotency";
 import { requestIdOf } from "../request-id";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
 import { parse } from "../validate";
 
 export function adminRouter(ctx: AppContext): Router {
@@ -30,6 +31,11 @@ export function adminRouter(ctx: AppContext): Router {
 
   r.get("/admin/users/:id", async (req, res) => {
     res.json(await getUserView(ctx, req.params.id));
+  });
+
+  r.post("/admin/users/:id/forgive", async (req, res) => {
+    const b = parse(forgiveBody, req.body);
+    res.json(await forgiveDebt(ctx, req.params.id, { actorId: currentUser(req).id, requestId: requestIdOf(req), reason: b.reason }));
   });
 
   r.get("/admin/users/:id/balance", async (req, res) => {
