@@ -23,6 +23,7 @@ import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits";
 import { Clawbacks1765000000900 } from "./migrations/1765000000900-Clawbacks";
 import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
+import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
 
 export const entities = [
   UserEntity,
@@ -47,6 +48,7 @@ export const migrations = [
   SpendLimits1765000000800,
   Clawbacks1765000000900,
   BillingRest1765000001000,
+  BurnOrder1765000001200,
 ];
 
 export * from "./api-key";

@@ -94,4 +94,37 @@ describe("a lot past its expiry, not yet swept", () => {
     expect((await api(u.key, "GET", "/credits/balance")).body).toMatchObject({ available: 5, held: 0, posted: 5 });
     await expectLedgerClean();
   });
+
+  it("a capture before the expiry task runs spends live credits, not a lot that had expired when its hold was placed", async () => {
+    // One job's hold (single settle) and a holds-API capture alongside another hold (the batched settle) both
+    // leave the unswept expired lot to the task; before the fix they burned it first, and the task then swept
+    // live credits in its place — the user had spent expired credits.
+    for (const many of [false, true]) {
+      // Single capture: live credits in two lots, so no one lot covers it and ledger_burn_lots runs;
+      // the batched settle: one live lot of 10 (its fast path).
+      const u = await p.user({ credits: many ? 10 : 6 });
+      if (!many) await grant(u.id, 4, null);
+      await grant(u.id, 10, past());
+      const h = await api(u.key, "POST", "/holds", { credits: 10 });
+      expect(h.status).toBe(201);
+      if (many) {
+        const other = await p.user({ credits: 4 });
+        const h2 = await api(other.key, "POST", "/holds", { credits: 4 });
+        const settled = await ledger.settleMany(p.ctx.ds.manager, [
+          { id: randomUUID(), pendingId: h.body.id, amount: 10, releaseType: "release", voidState: "voided", description: null },
+          { id: randomUUID(), pendingId: h2.body.id, amount: 4, releaseType: "release", voidState: "voided", description: null },
+        ]);
+        expect(settled.map((x) => x.status)).toEqual(["created", "created"]);
+      } else {
+        expect((await api(u.key, "POST", `/holds/${h.body.id}/capture`, { credits: 10 })).status).toBe(200);
+      }
+      const [{ remaining }] = await p.ctx.ds.query(
+        `SELECT coalesce(sum(remaining), 0)::int AS remaining FROM ledger_lots l JOIN ledger_accounts a ON a.id = l.account_id
+          WHERE a.user_id = $1 AND l.expires_at < now()`, [u.id]);
+      expect(remaining, many ? "settleMany" : "capture").toBe(10);
+      expect((await ledger.expireLots(p.ctx.ds.manager, new Date())).expired).toBeGreaterThanOrEqual(10);
+      expect((await api(u.key, "GET", "/credits/balance")).body).toMatchObject({ available: 0, held: 0, posted: 0 });
+    }
+    await expectLedgerClean();
+  });
 });

@@ -31,7 +31,8 @@ async function migrateWithToday(url: string): Promise<DataSource> {
 const BASELINE = "Baseline1765000000000";
 
 /** Functions whose file a migration after the Baseline changed (their bodies no longer match the old chain's). */
-const CHANGED_SINCE_BASELINE: string[] = ["ledger_hold", "ledger_hold_many", "ledger_hold_each_many", "ledger_user_account", "ledger_expire_lot"];
+const CHANGED_SINCE_BASELINE: string[] = ["ledger_hold", "ledger_hold_many", "ledger_hold_each_many", "ledger_user_account", "ledger_expire_lot",
+  "ledger_burn_lots", "ledger_settle", "ledger_settle_many"];
 
 async function appliedMigrations(ds: DataSource): Promise<string[]> {
   return ((await ds.query(`SELECT name FROM typeorm_migrations ORDER BY id`)) as { name: string }[]).map((r) => r.name);
@@ -98,9 +99,12 @@ describe("the Baseline migration", () => {
     expect(a.functions.length).toBeGreaterThan(20);
     // Bodies too: at the squash each file held the old chain's last body, byte for byte (pg_get_functiondef).
     // A later migration that changes a function's file lists it in CHANGED_SINCE_BASELINE.
+    // (Its arguments may have changed too: ledger_burn_lots took the hold's time later.)
     const bodies = (s: SchemaSnapshot) =>
-      (s.functions as { signature: string; def: string }[]).map((f) =>
-        CHANGED_SINCE_BASELINE.includes(f.signature.slice(0, f.signature.indexOf("("))) ? { ...f, def: "(changed since)" } : f);
+      (s.functions as { signature: string; def: string }[]).map((f) => {
+        const name = f.signature.slice(0, f.signature.indexOf("("));
+        return CHANGED_SINCE_BASELINE.includes(name) ? { ...f, signature: `${name}(…)`, def: "(changed since)" } : f;
+      });
     expect({ ...a, functions: bodies(a) }).toEqual({ ...beforeUpgrade, functions: bodies(beforeUpgrade) });
   });
 

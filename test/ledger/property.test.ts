@@ -129,10 +129,14 @@ class Model {
     this.posted.set(key, this.postedOf(key) + amount);
   }
 
-  /** ledger_burn_lots: expired remainders (by the database's clock) first, then priority, earliest expiry, oldest. */
-  burn(key: string, amount: number): void {
+  /**
+   * ledger_burn_lots: priority, earliest expiry, oldest — with remainders past their expiry by the
+   * database's clock first for a debit, and last for a hold's capture when they had expired before the
+   * hold was placed (the "past" lots, expired before every hold here).
+   */
+  burn(key: string, amount: number, capture: boolean): void {
     const now = Date.now();
-    const expired = (l: MLot): number => (l.expiresAt !== null && l.expiresAt <= now ? 0 : 1);
+    const expired = (l: MLot): number => (l.expiresAt !== null && l.expiresAt <= now ? (capture ? 2 : 0) : 1);
     const order = this.lots.filter((l) => l.key === key && l.remaining > 0).sort((a, b) =>
       expired(a) - expired(b) || a.priority - b.priority ||
       (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.seq - b.seq);
@@ -150,7 +154,7 @@ class Model {
     h.state = state;
     h.postedAmount = postedAmount;
     this.held.set(h.key, this.heldOf(h.key) - h.amount);
-    if (postedAmount > 0) this.burn(h.key, postedAmount);
+    if (postedAmount > 0) this.burn(h.key, postedAmount, true);
   }
 
   /**
@@ -288,7 +292,7 @@ async function runSequence(ops: Op[]): Promise<void> {
           break;
         }
         expect((await ledger.adjust(m, { ...input, id })).status).toBe("created");
-        model.burn(k, -op.amount);
+        model.burn(k, -op.amount, false);
         retry = async () => expect((await ledger.adjust(m, { ...input, id })).status).toBe("exists");
         break;
       }

@@ -19,6 +19,7 @@ DECLARE
   v_job uuid;
   v_release bigint;
   v_rows integer;
+  v_since timestamptz;
 BEGIN
   IF p_amount IS NULL OR p_amount < 0 THEN
     RAISE EXCEPTION 'post amount must be a non-negative integer, got %', p_amount USING ERRCODE = '22023';
@@ -32,8 +33,8 @@ BEGIN
          posted_amount = p_amount, resolved_by = p_id, resolved_at = now()
     FROM ledger_transfers t
    WHERE p.transfer_id = p_pending AND p.state = 'pending' AND p.amount >= p_amount AND t.id = p_pending
-  RETURNING p.amount, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id
-       INTO v_held, v_debit, v_credit, v_ct, v_user, v_job;
+  RETURNING p.amount, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id, t.created_at
+       INTO v_held, v_debit, v_credit, v_ct, v_user, v_job, v_since;
   IF NOT FOUND THEN
     RETURN QUERY SELECT * FROM ledger_settle_refusal(p_id, p_pending, p_amount, p_void_state);
     RETURN;
@@ -57,12 +58,14 @@ BEGIN
     WITH b AS (
       UPDATE ledger_lots SET remaining = remaining - p_amount
        WHERE id = (SELECT id FROM ledger_lots WHERE account_id = v_debit AND remaining > 0
-                    ORDER BY (expires_at IS NOT NULL AND expires_at <= now()) DESC, priority, expires_at NULLS LAST, created_at, id
+                    -- ledger_burn_lots's order for a capture (lots expired before the hold was placed last)
+                    ORDER BY (expires_at IS NOT NULL AND expires_at <= now() AND expires_at > v_since) DESC,
+                             (expires_at IS NOT NULL AND expires_at <= v_since), priority, expires_at NULLS LAST, created_at, id
                     LIMIT 1 FOR UPDATE)
          AND remaining >= p_amount
       RETURNING id)
     INSERT INTO ledger_lot_consumptions (transfer_id, lot_id, amount) SELECT p_id, b.id, p_amount FROM b;
-    IF NOT FOUND THEN PERFORM ledger_burn_lots(p_id, v_debit, p_amount); END IF;
+    IF NOT FOUND THEN PERFORM ledger_burn_lots(p_id, v_debit, p_amount, v_since); END IF;
   END IF;
   status := 'created'; posted := p_amount; released := v_release; RETURN NEXT;
 END $$;

@@ -41,6 +41,7 @@ DECLARE
   v_want bigint;
   v_rows bigint;
   v_burnt uuid[];
+  v_since timestamptz[];
   r record;
   i integer;
 BEGIN
@@ -98,14 +99,15 @@ BEGIN
            posted_amount = x.amount, resolved_by = x.id, resolved_at = now()
       FROM x, ledger_transfers t
      WHERE p.transfer_id = x.pending AND p.state = 'pending' AND p.amount >= x.amount AND t.id = x.pending
-    RETURNING x.ord, x.amount, p.amount AS held, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id
+    RETURNING x.ord, x.amount, p.amount AS held, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id,
+              t.created_at AS since
   )
   SELECT array_agg(u.ord ORDER BY u.ord), array_agg(u.held ORDER BY u.ord), array_agg(u.debit_account_id ORDER BY u.ord),
          array_agg(u.credit_account_id ORDER BY u.ord), array_agg(u.credit_type ORDER BY u.ord),
-         array_agg(u.user_id ORDER BY u.ord), array_agg(u.job_id ORDER BY u.ord),
+         array_agg(u.user_id ORDER BY u.ord), array_agg(u.job_id ORDER BY u.ord), array_agg(u.since ORDER BY u.ord),
          -- The transfer rows they will write: a charge if anything is captured, a release if anything is left.
          coalesce(sum((u.amount > 0)::int + (u.held > u.amount)::int), 0)
-    INTO v_won, v_held, v_debit, v_credit, v_ct, v_user, v_job, v_want FROM u;
+    INTO v_won, v_held, v_debit, v_credit, v_ct, v_user, v_job, v_since, v_want FROM u;
   v_won := coalesce(v_won, '{}');
 
   IF cardinality(v_won) < v_n THEN
@@ -149,13 +151,16 @@ BEGIN
      WHERE a.id = d.id;
 
     -- Lots, under their user account's lock. Fast path: an account's first lot covers all the batch charges to it.
+    -- The order is ledger_burn_lots's for a capture, taken for the account's latest hold in the batch (a lot
+    -- expired before that hold was placed comes last for all of them).
     WITH c AS (
-      SELECT w.debit AS acc, sum(p_amounts[w.ord]) AS total
-        FROM unnest(v_won, v_debit) AS w (ord, debit) WHERE p_amounts[w.ord] > 0 GROUP BY w.debit
+      SELECT w.debit AS acc, sum(p_amounts[w.ord]) AS total, max(w.since) AS since
+        FROM unnest(v_won, v_debit, v_since) AS w (ord, debit, since) WHERE p_amounts[w.ord] > 0 GROUP BY w.debit
     ), f AS (
       SELECT c.acc, c.total,
              (SELECT l.id FROM ledger_lots l WHERE l.account_id = c.acc AND l.remaining > 0
-               ORDER BY (l.expires_at IS NOT NULL AND l.expires_at <= now()) DESC, l.priority, l.expires_at NULLS LAST, l.created_at, l.id
+               ORDER BY (l.expires_at IS NOT NULL AND l.expires_at <= now() AND l.expires_at > c.since) DESC,
+                        (l.expires_at IS NOT NULL AND l.expires_at <= c.since), l.priority, l.expires_at NULLS LAST, l.created_at, l.id
                LIMIT 1 FOR UPDATE) AS lot
         FROM c
     ), b AS (
@@ -170,9 +175,9 @@ BEGIN
     )
     SELECT coalesce(array_agg(b.acc), '{}') INTO v_burnt FROM b;
     -- The rest burn charge by charge, in the batch's order, as one ledger_settle after another would.
-    FOR r IN SELECT w.ord, w.debit FROM unnest(v_won, v_debit) AS w (ord, debit)
+    FOR r IN SELECT w.ord, w.debit, w.since FROM unnest(v_won, v_debit, v_since) AS w (ord, debit, since)
               WHERE p_amounts[w.ord] > 0 AND w.debit <> ALL (v_burnt) ORDER BY w.ord LOOP
-      PERFORM ledger_burn_lots(p_ids[r.ord], r.debit, p_amounts[r.ord]);
+      PERFORM ledger_burn_lots(p_ids[r.ord], r.debit, p_amounts[r.ord], r.since);
     END LOOP;
   END IF;
 
