@@ -2454,6 +2454,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/credits/system/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System-wide spend per day
+         * @description Credits spent per UTC day over the last `days` days (today included), across all users, split by job kind: the same `charge` transfers the system summary counts as `spent`. Every day is present (0 when nothing was spent). The admin dashboard's spend chart.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many UTC days, today included (default 30, max 90). */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The days, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemSpendByDay"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -6438,6 +6518,44 @@ export interface components {
                 outstanding: number;
                 /** @description outstanding − held. */
                 available: number;
+            }[];
+        };
+        /** @description Credits spent per UTC day across all users (the `charge` transfers the system summary counts as spent), oldest day first, every day present. */
+        SystemSpendByDay: {
+            /** Format: date-time */
+            as_of: string;
+            /**
+             * @description First day (UTC), YYYY-MM-DD.
+             * @example 2025-06-01
+             */
+            from: string;
+            /**
+             * @description Last day (UTC, today), YYYY-MM-DD.
+             * @example 2025-06-30
+             */
+            to: string;
+            days: number;
+            /** @description Credits spent over the whole window (the sum of `by_day[].spent`). */
+            total: number;
+            /**
+             * @description US dollars as a decimal string.
+             * @example 1.20
+             */
+            total_usd: string;
+            by_day: {
+                /** @example 2025-06-30 */
+                date: string;
+                spent: number;
+                /**
+                 * @description US dollars as a decimal string.
+                 * @example 1.20
+                 */
+                spent_usd: string;
+                by_kind: {
+                    /** @description The job kind; `other` for charges without a job (captured holds, consume). */
+                    kind: string;
+                    credits: number;
+                }[];
             }[];
         };
         Dispute: {

@@ -1,8 +1,8 @@
 /** OpenAPI for the admin routes (role admin; 403 forbidden for other keys). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
-import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSpendView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, systemSpendQuery, transactionsQuery } from "../schemas";
 
 const TAG = "Admin";
 
@@ -80,5 +80,12 @@ export function adminDocs(registry: OpenAPIRegistry): void {
     summary: "System-wide credit totals",
     description: "All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent + dispute_refunded − expired − removed.",
     response: { status: 200, description: "The totals.", schema: systemSummaryView }, errors: [],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/credits/system/spend`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "System-wide spend per day",
+    description: "Credits spent per UTC day over the last `days` days (today included), across all users, split by job kind: the same `charge` transfers the system summary counts as `spent`. Every day is present (0 when nothing was spent). The admin dashboard's spend chart.",
+    query: systemSpendQuery,
+    response: { status: 200, description: "The days, oldest first.", schema: systemSpendView }, errors: ["invalid_request"],
   });
 }

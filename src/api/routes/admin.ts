@@ -10,10 +10,11 @@ import { addCredits, type AdminCreditsResult, removeCredits } from "../../credit
 import { createUserByAdmin, getUserView, listUsers, setCreditStatus } from "../../credits/admin-users";
 import { monthlySummaryOfUser } from "../../credits/summary";
 import { systemSummary } from "../../credits/system-summary";
+import { systemSpendByDay } from "../../credits/system-spend";
 import { currentUser, requireAdmin } from "../auth";
 import { idempotencyKeyFrom } from "../idempotency";
 import { requestIdOf } from "../request-id";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, listUsersQuery, removeCreditsBody, summaryQuery, systemSpendQuery, transactionsQuery } from "../schemas";
 import { parse } from "../validate";
 
 export function adminRouter(ctx: AppContext): Router {
@@ -70,6 +71,10 @@ export function adminRouter(ctx: AppContext): Router {
 
   r.get("/admin/credits/system/summary", async (_req, res) => {
     res.json(await systemSummary(ctx));
+  });
+
+  r.get("/admin/credits/system/spend", async (req, res) => {
+    res.json(await systemSpendByDay(ctx, parse(systemSpendQuery, req.query, "query").days));
   });
 
   return r;
