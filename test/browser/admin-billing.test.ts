@@ -9,7 +9,7 @@ import { startStripeEventWorker, type StripeEventWorker } from "../../src/worker
 import { launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
 import { FakeStripe } from "../helpers/fake-stripe";
 import { waitFor } from "../helpers/platform";
-import { type KindsPlatform, startKindsPlatform } from "../kinds/setup";
+import { type Json, type KindsPlatform, startKindsPlatform } from "../kinds/setup";
 
 let p: KindsPlatform;
 let stripe: FakeStripe;
@@ -61,6 +61,48 @@ describe("buying credits", () => {
   });
 });
 
+describe("subscriptions", () => {
+  it("subscribes through Stripe Checkout, then upgrades, downgrades, keeps and cancels from the plan cards", async () => {
+    const u = await p.user();
+    const s = await openSession(browser, p.url);
+    await s.context.route("https://checkout.stripe.test/**", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Stripe Checkout (fake)</title>" }));
+    await signIn(s.page, u.key, "/buy");
+    const live = async () => ((await p.api(u.key, "GET", "/api/v1/subscriptions")).body.data as Json[]).find((x) => x.status === "active");
+
+    await s.page.getByRole("button", { name: "Subscribe to Starter" }).click();
+    await s.page.waitForURL(/^https:\/\/checkout\.stripe\.test\//);
+    const [checkout] = (await p.ctx.ds.query(`SELECT stripe_session_id, mode FROM checkouts WHERE user_id = $1`, [u.id])) as { stripe_session_id: string; mode: string }[];
+    expect(checkout!.mode).toBe("subscription");
+    for (const e of stripe.completeCheckout(checkout!.stripe_session_id)) expect((await stripe.deliver(p.url, e)).status).toBe(200);
+    await waitFor(live, { what: "the subscription synced from the webhooks" });
+
+    await s.page.goto("/buy?checkout=success");
+    await s.page.getByTestId("current-plan").filter({ hasText: "Your plan: Starter" }).waitFor();
+    await s.page.getByText("Your current plan").waitFor();
+    const upgrades = stripe.calls(/^\/v1\/subscriptions\/sub_/, "POST").length;
+    await s.page.getByRole("button", { name: "Upgrade to Professional" }).click();
+    await s.page.getByText("Upgraded to Professional").waitFor();
+    expect((await live()).package.code).toBe("professional");
+    expect(stripe.calls(/^\/v1\/subscriptions\/sub_/, "POST").slice(upgrades).map((c) => c.body.proration_behavior)).toEqual(["always_invoice"]);
+    await s.page.getByTestId("current-plan").filter({ hasText: "Your plan: Professional" }).waitFor();
+    await screenshot(s.page, "buy-subscribed");
+
+    await s.page.getByRole("button", { name: "Downgrade to Starter" }).click();
+    await s.page.getByText(/Your plan changes to Starter on/).waitFor();
+    expect((await live()).pending_package.code).toBe("starter");
+    await s.page.getByRole("button", { name: "Keep Professional" }).click();
+    await s.page.getByText(/scheduled change is called off/).waitFor();
+    expect((await live()).pending_package).toBeNull();
+
+    await s.page.getByRole("button", { name: "Cancel subscription" }).click();
+    await s.page.getByRole("button", { name: "Yes, cancel at period end" }).click();
+    await s.page.getByText(/^Canceled: Professional ends on/).waitFor();
+    expect((await live()).cancel_at_period_end).toBe(true);
+    expect(s.errors).toEqual([]);
+    await s.close();
+  });
+});
+
 describe("admin", () => {
   it("finds a user, adds credits with a reason, pauses them; the user's next submit shows the paused message", async () => {
     const u = await p.user({ credits: 20 });
@@ -104,12 +146,24 @@ describe("admin", () => {
     await s.close();
   });
 
-  it("shows system totals with dollar values, and Bull Board behind the admin session", async () => {
+  it("shows system totals with dollar values, the spend chart, and Bull Board behind the admin session", async () => {
+    const u = await p.user({ credits: 20 });
+    for (const text of ["a b c", "d e"]) await p.final(u.key, (await p.api(u.key, "POST", "/api/v1/jobs", { kind: "script", input: { script: "wordcount", parameters: { text } } })).body.id);
     const a = await openSession(browser, p.url);
     await signIn(a.page, admin.key, "/admin/system");
     const sys = (await p.api(admin.key, "GET", "/api/v1/admin/credits/system/summary")).body;
     await a.page.getByTestId("system-issued").filter({ hasText: sys.issued.toLocaleString("en-US") }).waitFor();
     await a.page.getByText(`$${sys.spent_usd}`).first().waitFor();
+    // The spend chart: the same numbers as GET /admin/credits/system/spend, which adds up to the summary's spent.
+    const spend = (await p.api(admin.key, "GET", "/api/v1/admin/credits/system/spend?days=30")).body;
+    expect(spend.total).toBeGreaterThan(0);
+    expect(spend.total).toBe(sys.spent);
+    await a.page.getByTestId("system-spend-total").filter({ hasText: new RegExp(`^${spend.total.toLocaleString("en-US")}$`) }).waitFor();
+    await a.page.locator(".recharts-bar-rectangle").first().waitFor();
+    await a.page.getByText("The chart's numbers").click(); // a <details>: the chart as a table
+    const days = spend.by_day.filter((d: { spent: number }) => d.spent > 0);
+    expect(await a.page.getByTestId("spend-day").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-date")))).toEqual(days.map((d: { date: string }) => d.date));
+    expect(await a.page.getByTestId("spend-day-credits").allTextContents()).toEqual(days.map((d: { spent: number }) => d.spent.toLocaleString("en-US")));
     await screenshot(a.page, "admin-system");
     expect(a.errors).toEqual([]);
     await a.page.getByRole("link", { name: /Bull Board/ }).click();

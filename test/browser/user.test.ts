@@ -176,7 +176,7 @@ describe("user dashboard", () => {
     await s.close();
   });
 
-  it("Buy credits without Stripe configured: the live price works, checkout shows a clear notice", async () => {
+  it("Buy credits without Stripe configured: the live price works, checkout and subscribing show a clear notice", async () => {
     const u = await p.user({ credits: 10 });
     const s = await openSession(browser, p.url);
     await signIn(s.page, u.key, "/buy");
@@ -184,6 +184,12 @@ describe("user dashboard", () => {
     await s.page.getByRole("button", { name: "Buy with Stripe" }).click();
     await s.page.getByText("Stripe is not configured").waitFor();
     expect(new URL(s.page.url()).pathname).toBe("/buy");
+    // Subscribing says the same, next to the plans.
+    const plans = s.page.getByRole("region", { name: "Subscriptions" });
+    await plans.getByRole("button", { name: "Subscribe to Professional" }).click();
+    await plans.getByText("Stripe is not configured").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/buy");
+    expect(await p.ctx.ds.query(`SELECT id FROM checkouts WHERE user_id = $1`, [u.id])).toEqual([]);
     expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await s.close();
   });

@@ -4,12 +4,13 @@
  * a chart, alerts, the dispute queue and a link to Bull Board.
  */
 import { type FormEvent, useState } from "react";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
 import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 import { DisputeTable } from "./Disputes";
 import { TransactionTable } from "./Transactions";
+import { COLORS } from "./Usage";
 
 export function AdminApp({ path }: { path: string }) {
   const user = /^\/admin\/users\/([0-9a-f-]{36})$/.exec(path);
@@ -259,22 +260,7 @@ function SystemPage() {
           </div>
         ) : null}
       </section>
-      <section aria-labelledby="spend-chart-title">
-        <h2 id="spend-chart-title">Credits by flow</h2>
-        <div className="chart" role="img" aria-label="Bar chart of credits issued, spent, refunded, expired and outstanding">
-          {s ? (
-            <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={totals.map(([name, credits]) => ({ name, credits }))}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="name" fontSize={11} />
-                <YAxis allowDecimals={false} fontSize={11} width={50} />
-                <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
-                <Bar dataKey="credits" fill="#2563eb" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          ) : null}
-        </div>
-      </section>
+      <SpendChart money={money} />
       <section aria-labelledby="alerts-title">
         <h2 id="alerts-title">Alerts</h2>
         {alerts.error ? <LoadError error={alerts.error} what="Alerts" /> : null}
@@ -294,6 +280,77 @@ function SystemPage() {
         </p>
       </section>
     </>
+  );
+}
+
+interface SystemSpend {
+  from: string;
+  to: string;
+  days: number;
+  total: number;
+  total_usd: string;
+  by_day: { date: string; spent: number; spent_usd: string; by_kind: { kind: string; credits: number }[] }[];
+}
+
+/** Credits spent per day across all users (GET /admin/credits/system/spend), stacked by job kind like the Usage page. */
+function SpendChart({ money }: { money: (n: number) => string }) {
+  const spend = useLoad(() => get<SystemSpend>("/admin/credits/system/spend?days=30"), []);
+  const s = spend.data;
+  const kinds = s ? [...new Set(s.by_day.flatMap((d) => d.by_kind.map((k) => k.kind)))].sort() : [];
+  const rows = s?.by_day.map((d) => ({ day: d.date.slice(5), ...Object.fromEntries(d.by_kind.map((k) => [k.kind, k.credits])) })) ?? [];
+  return (
+    <section aria-labelledby="spend-chart-title">
+      <h2 id="spend-chart-title">Credits spent per day, last 30 days</h2>
+      {spend.error ? <LoadError error={spend.error} what="System spend" /> : null}
+      <p>
+        Total: <strong data-testid="system-spend-total">{s ? fmt(s.total) : "…"}</strong> credits{s ? ` (${money(s.total)})` : ""}
+      </p>
+      <div className="chart" role="img" aria-label={s ? `Bar chart of credits spent per day by job kind, ${s.from} to ${s.to}; ${s.total} credits in all` : "Loading chart"}>
+        {s ? (
+          <ResponsiveContainer width="100%" height={260}>
+            <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="day" fontSize={11} interval="preserveStartEnd" />
+              <YAxis allowDecimals={false} fontSize={11} width={50} />
+              <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
+              <Legend />
+              {kinds.map((k, i) => (
+                <Bar key={k} dataKey={k} stackId="spend" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        ) : null}
+      </div>
+      {s ? (
+        <details>
+          <summary>The chart's numbers</summary>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Day (UTC)</th>
+                  <th scope="col">Credits</th>
+                  <th scope="col">Dollars</th>
+                  <th scope="col">By kind</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.by_day
+                  .filter((d) => d.spent > 0)
+                  .map((d) => (
+                    <tr key={d.date} data-testid="spend-day" data-date={d.date}>
+                      <td>{d.date}</td>
+                      <td className="num" data-testid="spend-day-credits">{fmt(d.spent)}</td>
+                      <td className="num">${d.spent_usd}</td>
+                      <td>{d.by_kind.map((k) => `${k.kind} ${fmt(k.credits)}`).join(", ")}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
+    </section>
   );
 }
 
