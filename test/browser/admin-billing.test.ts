@@ -6,7 +6,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStripeEventWorker, type StripeEventWorker } from "../../src/workers/stripe-event-worker";
-import { launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
+import { fitsWidth, launchBrowser, openSession, screenshot, signIn, WIDER_THAN_VIEWPORT } from "../helpers/browser";
 import { FakeStripe } from "../helpers/fake-stripe";
 import { waitFor } from "../helpers/platform";
 import { type Json, type KindsPlatform, startKindsPlatform } from "../kinds/setup";
@@ -165,6 +165,10 @@ describe("admin", () => {
     expect(await a.page.getByTestId("spend-day").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-date")))).toEqual(days.map((d: { date: string }) => d.date));
     expect(await a.page.getByTestId("spend-day-credits").allTextContents()).toEqual(days.map((d: { spent: number }) => d.spent.toLocaleString("en-US")));
     await screenshot(a.page, "admin-system");
+    await a.page.setViewportSize({ width: 390, height: 844 });
+    await a.page.getByTestId("system-spend-total").waitFor();
+    expect(await fitsWidth(a.page), await a.page.evaluate<string>(WIDER_THAN_VIEWPORT)).toBe(true);
+    await a.page.setViewportSize({ width: 1280, height: 900 });
     expect(a.errors).toEqual([]);
     await a.page.getByRole("link", { name: /Bull Board/ }).click();
     await a.page.waitForURL(/\/admin\/queues/);

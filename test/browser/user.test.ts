@@ -204,6 +204,11 @@ describe("user dashboard", () => {
     await s.page.getByRole("button", { name: "Submit job" }).waitFor();
     expect(await fitsWidth(s.page), await s.page.evaluate<string>(WIDER_THAN_VIEWPORT)).toBe(true);
     await screenshot(s.page, "jobs-mobile");
+    for (const [link, ready] of [["Buy credits", "Subscribe to Starter"], ["Overview", "Save limits"]] as const) {
+      await s.page.getByRole("link", { name: link }).click();
+      await s.page.getByRole("button", { name: ready }).waitFor();
+      expect(await fitsWidth(s.page), `${link}: ${await s.page.evaluate<string>(WIDER_THAN_VIEWPORT)}`).toBe(true);
+    }
     // Keyboard: from a fresh load, Tab reaches the brand, then the navigation; Enter follows the link.
     await s.page.goto("/jobs");
     await s.page.getByRole("button", { name: "Submit job" }).waitFor();

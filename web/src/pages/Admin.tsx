@@ -88,12 +88,13 @@ function UserDetail({ id }: { id: string }) {
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
-  const [ceil, setCeil] = useState({ daily: "", monthly: "" });
+  const [tick, setTick] = useState(0);
   const refresh = () => {
     user.reload();
     balance.reload();
     lots.reload();
     history.reload();
+    setTick((t) => t + 1);
   };
   const act = async (what: string, fn: () => Promise<unknown>) => {
     setMsg(null);
@@ -113,7 +114,6 @@ function UserDetail({ id }: { id: string }) {
     );
   };
   const u = user.data;
-  const ceiling = (v: string) => (v.trim() === "" ? null : Number(v));
   return (
     <>
       <p>
@@ -165,23 +165,7 @@ function UserDetail({ id }: { id: string }) {
             </button>
           )}
         </p>
-        <form
-          className="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act("Limits saved.", () => put(`/admin/users/${id}/limits`, { ceiling_daily: ceiling(ceil.daily), ceiling_monthly: ceiling(ceil.monthly) }));
-          }}
-        >
-          <Field label="Daily ceiling (credits)">
-            <input type="number" min={0} value={ceil.daily} onChange={(e) => setCeil({ ...ceil, daily: e.target.value })} placeholder="none" />
-          </Field>
-          <Field label="Monthly ceiling (credits)">
-            <input type="number" min={0} value={ceil.monthly} onChange={(e) => setCeil({ ...ceil, monthly: e.target.value })} placeholder="none" />
-          </Field>
-          <button type="submit" className="secondary">
-            Save limits
-          </button>
-        </form>
+        <CeilingsForm userId={id} reason={reason} act={act} key={tick} />
         {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
       </section>
       <section aria-labelledby="lots-title">
@@ -200,6 +184,59 @@ function UserDetail({ id }: { id: string }) {
         {history.error ? <LoadError error={history.error} what="History" /> : null}
         <TransactionTable rows={history.data?.data ?? []} />
       </section>
+    </>
+  );
+}
+
+interface UserLimits {
+  daily: number | null;
+  monthly: number | null;
+  ceiling_daily: number | null;
+  ceiling_monthly: number | null;
+  spent_today: number;
+  spent_this_month: number;
+}
+
+/**
+ * The user's limit ceilings (the most they may set themselves), from
+ * GET /admin/users/:id/limits; saving sends only what changed, so setting one
+ * ceiling never clears the other. Empty means no ceiling.
+ */
+function CeilingsForm({ userId, reason, act }: { userId: string; reason: string; act: (what: string, fn: () => Promise<unknown>) => Promise<void> }) {
+  const limits = useLoad(() => get<UserLimits>(`/admin/users/${userId}/limits`), [userId]);
+  const l = limits.data;
+  const loaded = { daily: l?.ceiling_daily?.toString() ?? "", monthly: l?.ceiling_monthly?.toString() ?? "" };
+  const [form, setForm] = useState<{ daily: string; monthly: string } | null>(null);
+  const f = form ?? loaded;
+  const toCeiling = (v: string) => (v.trim() === "" ? null : Number(v));
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, number | string | null> = {};
+    if (f.daily !== loaded.daily) body.ceiling_daily = toCeiling(f.daily);
+    if (f.monthly !== loaded.monthly) body.ceiling_monthly = toCeiling(f.monthly);
+    if (reason.trim()) body.reason = reason.trim();
+    void act("Limit ceilings saved.", () => put(`/admin/users/${userId}/limits`, body));
+  };
+  return (
+    <>
+      <h3 className="sub">Spend limit ceilings</h3>
+      {limits.error ? <LoadError error={limits.error} what="Limits" /> : null}
+      {l ? (
+        <p className="muted" data-testid="user-limits">
+          In force: daily {l.daily === null ? "none" : fmt(l.daily)} (spent today {fmt(l.spent_today)}), monthly {l.monthly === null ? "none" : fmt(l.monthly)} (spent this month {fmt(l.spent_this_month)}).
+        </p>
+      ) : null}
+      <form className="inline-form" onSubmit={save}>
+        <Field label="Daily ceiling (credits)" hint="empty: none">
+          <input type="number" min={0} step={1} value={f.daily} onChange={(e) => setForm({ ...f, daily: e.target.value })} placeholder="none" />
+        </Field>
+        <Field label="Monthly ceiling (credits)" hint="empty: none">
+          <input type="number" min={0} step={1} value={f.monthly} onChange={(e) => setForm({ ...f, monthly: e.target.value })} placeholder="none" />
+        </Field>
+        <button type="submit" className="secondary">
+          Save ceilings
+        </button>
+      </form>
     </>
   );
 }

@@ -47,7 +47,7 @@ const backHere = () => `${location.origin}/buy`;
 const returnUrls = () => ({ success_url: `${backHere()}?checkout=success`, cancel_url: `${backHere()}?checkout=canceled` });
 
 /** A failed payment call, said plainly: Stripe not configured is a notice, not an error. */
-function PaymentError({ error }: { error: ApiError }) {
+export function PaymentError({ error }: { error: ApiError }) {
   if (error.status === 503 && /not configured/i.test(error.message)) {
     return <Notice>Payments are not set up on this server (Stripe is not configured), so nothing can be bought or subscribed to here yet.</Notice>;
   }
