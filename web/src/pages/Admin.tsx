@@ -366,8 +366,8 @@ function SpendChart({ money }: { money: (n: number) => string }) {
               <thead>
                 <tr>
                   <th scope="col">Day (UTC)</th>
-                  <th scope="col">Credits</th>
-                  <th scope="col">Dollars</th>
+                  <th scope="col" className="num">Credits</th>
+                  <th scope="col" className="num">Dollars</th>
                   <th scope="col">By kind</th>
                 </tr>
               </thead>

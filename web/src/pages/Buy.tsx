@@ -228,7 +228,7 @@ function Plans() {
         {done ? <Notice kind="ok">{done}</Notice> : null}
       </div>
       {packages.error ? <LoadError error={packages.error} what="Plans" /> : null}
-      <div className="cards">
+      <div className="cards plans">
         {packages.data?.data.map((p) => (
           <div className="card plan" key={p.id} data-testid="plan-card" data-plan={p.code}>
             <h3>{p.name}</h3>
