@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid_request"
   | "unauthenticated"
   | "insufficient_credits"
+  | "spend_limit_reached"
   | "forbidden"
   | "account_paused"
   | "not_found"
@@ -21,6 +22,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   unauthenticated: 401,
   insufficient_credits: 402,
+  spend_limit_reached: 402,
   forbidden: 403,
   account_paused: 403,
   not_found: 404,
@@ -87,6 +89,23 @@ export class InsufficientCredits extends AppError {
       { required, available, credit_type: creditType },
     );
     this.name = "InsufficientCredits";
+  }
+}
+
+/** A hold would take the period's spend past the user's daily or monthly spend limit (HTTP 402); nothing was held. */
+export class SpendLimitReached extends AppError {
+  constructor(
+    readonly period: "day" | "month",
+    readonly limit: number,
+    readonly spent: number,
+    readonly required: number,
+  ) {
+    super(
+      "spend_limit_reached",
+      `This needs ${required} credits but your ${period === "day" ? "daily" : "monthly"} spend limit of ${limit} has ${Math.max(0, limit - spent)} left (${spent} spent this ${period}).`,
+      { period, limit, spent, required },
+    );
+    this.name = "SpendLimitReached";
   }
 }
 

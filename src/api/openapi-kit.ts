@@ -18,6 +18,7 @@ export const ERROR_DOCS: Record<ErrorCode, string> = {
   invalid_request: "Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths.",
   unauthenticated: "No key, or an unknown or revoked key.",
   insufficient_credits: "Not enough credits; `details` has `required`, `available`, `credit_type`.",
+  spend_limit_reached: "The hold would pass your daily or monthly spend limit; `details` has `period` (`day` | `month`), `limit`, `spent`, `required`. Nothing was held.",
   forbidden: "Not allowed for this role.",
   account_paused: "The user's credit service is paused by an admin.",
   not_found: "Missing, or belongs to another user (never revealed which).",

@@ -22,6 +22,7 @@ import { kindsDocs } from "./docs/kinds";
 import { opsDocs } from "./docs/ops";
 import { disputesDocs } from "./docs/disputes";
 import { holdsDocs } from "./docs/holds";
+import { limitsDocs } from "./docs/limits";
 import { labelRoute } from "./metrics";
 
 /** Registers an area's paths. `ctx` is there for what depends on the deployment (job kinds, limits). */
@@ -39,6 +40,7 @@ export const openApiContributors: OpenApiContributor[] = [
   holdsDocs,
   billingDocs,
   keysDocs,
+  limitsDocs,
 ];
 
 export function buildOpenApiDocument(ctx: AppContext, contributors: OpenApiContributor[] = openApiContributors) {

@@ -17,6 +17,7 @@ import type { RouterFactory } from "./services";
 import { holdsRouter } from "./routes/holds";
 import { keysRouter } from "./routes/keys";
 import { alertsRouter } from "./routes/alerts";
+import { limitsRouter } from "./routes/limits";
 
 /** Mounted after authentication. */
 export const authenticatedRouters: RouterFactory[] = [
@@ -31,6 +32,7 @@ export const authenticatedRouters: RouterFactory[] = [
   holdsRouter,
   keysRouter,
   alertsRouter,
+  limitsRouter,
 ];
 
 /** Mounted before authentication (e.g. Stripe's webhook, which is signed, not keyed). */

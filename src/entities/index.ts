@@ -20,6 +20,7 @@ import { DashboardSessions1765000000400 } from "./migrations/1765000000400-Dashb
 import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesAudit";
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
+import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits";
 
 export const entities = [
   UserEntity,
@@ -41,6 +42,7 @@ export const migrations = [
   DisputesAudit1765000000500,
   KeysAlerts1765000000600,
   Outages1765000000700,
+  SpendLimits1765000000800,
 ];
 
 export * from "./api-key";

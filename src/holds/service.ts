@@ -23,7 +23,6 @@ import { accountPaused, assertActive } from "../users/status";
 import { type BalanceView, balanceView, transactionById } from "../credits/account";
 import type { HistoryTransaction } from "../credits/history";
 import type { CaptureHoldRequest, ConsumeRequest, CreateHoldRequest, HoldStatus } from "./schemas";
-import { checkSpendLimits } from "./spend-limits";
 import type { Page } from "../lib/pagination";
 import { findHold, type HoldRow, type HoldView, holdView, listHolds, toHoldView } from "./view";
 
@@ -41,6 +40,8 @@ export const expireId = (holdId: string) => derivedId(holdId, "expire");
 /**
  * Insert the app_holds row only while the user is active in the database
  * (not just when the request was authenticated), then hold in the ledger.
+ * The ledger's hold checks spend limits and expired lots under the account's
+ * row lock (402 spend_limit_reached / insufficient_credits, nothing held).
  */
 async function placeHold(
   ctx: AppContext, m: EntityManager, h: { id: string; user: User; actor: User; kind: "hold" | "consume"; credits: number; creditType: string;
@@ -48,7 +49,6 @@ async function placeHold(
 ): Promise<void> {
   const now = ctx.clock.now();
   const expiresAt = new Date(now.getTime() + h.ttlSeconds * 1000);
-  await checkSpendLimits(m, { userId: h.user.id, creditType: h.creditType, credits: h.credits });
   const inserted: unknown[] = await sql(m,
     `INSERT INTO app_holds (id, user_id, kind, credit_type, credits, description, metadata, ttl_seconds, expires_at, created_by)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND credit_status = 'active')

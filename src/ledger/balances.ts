@@ -8,17 +8,24 @@ export interface Balances extends Balance {
   by_type: Balance[];
 }
 
-/** posted = credits − debits; held = pending debits; available = posted − held. */
+/**
+ * posted = credits − debits; held = pending debits; available = posted − held,
+ * except that lots past their expiry which the expiry task has not swept yet
+ * back no new hold: available = posted − GREATEST(held, expired remainder),
+ * exactly what the ledger's hold admits (ledger_admission_refusal).
+ */
 export async function balances(m: EntityManager, userId: string, creditType = DEFAULT_CREDIT_TYPE): Promise<Balances> {
-  const rows: { credit_type: string; posted: string; held: string }[] = await sql(m,
-    `SELECT credit_type, credits_posted - debits_posted AS posted, debits_pending AS held
-       FROM ledger_accounts WHERE kind = 'user' AND user_id = $1 ORDER BY credit_type`,
+  const rows: { credit_type: string; posted: string; held: string; expired: string }[] = await sql(m,
+    `SELECT a.credit_type, a.credits_posted - a.debits_posted AS posted, a.debits_pending AS held,
+            (SELECT coalesce(sum(l.remaining), 0) FROM ledger_lots l
+              WHERE l.account_id = a.id AND l.remaining > 0 AND l.expires_at <= now()) AS expired
+       FROM ledger_accounts a WHERE a.kind = 'user' AND a.user_id = $1 ORDER BY a.credit_type`,
     [userId],
   );
   const byType = rows.map((r) => {
     const posted = toInt(r.posted);
     const held = toInt(r.held);
-    return { credit_type: r.credit_type, available: posted - held, held, posted };
+    return { credit_type: r.credit_type, available: posted - Math.max(held, toInt(r.expired)), held, posted };
   });
   const main = byType.find((b) => b.credit_type === creditType) ?? { credit_type: creditType, available: 0, held: 0, posted: 0 };
   return { ...main, by_type: byType.length > 0 ? byType : [main] };

@@ -4,5 +4,6 @@ export * from "./balances";
 export * from "./check";
 export * from "./lots";
 export * from "./plans";
+export * from "./spend-limits";
 export * from "./transfers";
 export * from "./types";

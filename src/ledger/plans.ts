@@ -13,7 +13,7 @@
  * ledger's typed outcomes. Each builder reads the rows of a CTE the caller
  * names (`source`), in `ord` order, and yields one row per item.
  */
-import { InsufficientCredits, LedgerConflict } from "../errors";
+import { InsufficientCredits, LedgerConflict, SpendLimitReached } from "../errors";
 import { toInt } from "./types";
 import type { Applied } from "./types";
 
@@ -36,7 +36,9 @@ export type Admission =
  * `id` (the hold's transfer id), `account_id`, `credits`, `expires_at`,
  * `job_id`, `description` and `ord`. It yields `(id, status, available)` per
  * admitted-or-refused row (read each with `admissionOutcome`); a row of a
- * refused "all" admission reads `insufficient` (or `conflict`) like the rest.
+ * refused "all" admission reads `insufficient` (or `conflict`, or a spend
+ * limit's `spend_limit:<period>:<limit>`) like the rest. Both functions check
+ * expired-but-unswept lots and spend limits under the account's row lock.
  * "all" needs every row on one account, and takes the latest expiry and the
  * first description for the whole set.
  */
@@ -59,6 +61,7 @@ export function holdsPlan(mode: Admission, source: string): string {
 export type HoldOutcome =
   | { id: string; status: Applied }
   | { id: string; status: "insufficient"; error: InsufficientCredits }
+  | { id: string; status: "spend_limit"; error: SpendLimitReached }
   | { id: string; status: "conflict"; error: LedgerConflict }
   | { id: string; status: "failed"; error: LedgerError };
 
@@ -67,6 +70,11 @@ export type HoldOutcome =
  * needed: the hold's own credits ("each"), or the total of an "all" admission.
  */
 export function admissionOutcome(r: { id: string; status: string; available: string | number | null }, required: number, creditType: string): HoldOutcome {
+  // A spend limit's refusal reads `spend_limit:<day|month>:<limit>`, with the period's spent (before this hold) as available.
+  const limit = /^spend_limit:(day|month):(\d+)$/.exec(r.status);
+  if (limit) {
+    return { id: r.id, status: "spend_limit", error: new SpendLimitReached(limit[1] as "day" | "month", toInt(limit[2]), toInt(r.available), required) };
+  }
   switch (r.status) {
     case "created":
     case "exists":

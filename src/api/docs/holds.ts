@@ -43,7 +43,7 @@ export function holdsDocs(registry: OpenAPIRegistry): void {
     summary: "Hold credits for your own work", description: `Reserves credits for work your application does; capture what it used later. ${ACTING}`,
     body: createHoldBody, headers: idempotencyHeader,
     response: { status: 201, description: "The hold, `pending`.", schema: holdView },
-    errors: ["invalid_request", "insufficient_credits", "forbidden", "account_paused", "not_found", "idempotency_conflict"],
+    errors: ["invalid_request", "insufficient_credits", "spend_limit_reached", "forbidden", "account_paused", "not_found", "idempotency_conflict"],
   });
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/holds`, tags: [TAG], auth: "key", credits: 0,
@@ -79,7 +79,7 @@ export function holdsDocs(registry: OpenAPIRegistry): void {
     summary: "Charge credits now", description: `One-shot metering: appears in your transactions as \`consume\`. ${ACTING}`,
     body: consumeBody, headers: idempotencyHeader,
     response: { status: 201, description: "The transaction and the new balance.", schema: consumeResult },
-    errors: ["invalid_request", "insufficient_credits", "forbidden", "account_paused", "not_found", "idempotency_conflict"],
+    errors: ["invalid_request", "insufficient_credits", "spend_limit_reached", "forbidden", "account_paused", "not_found", "idempotency_conflict"],
   });
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/credits/check`, tags: [TAG], auth: "key", credits: 0,

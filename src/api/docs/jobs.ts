@@ -60,7 +60,7 @@ export function jobsDocs(registry: OpenAPIRegistry, ctx: AppContext): void {
       status: 202, description: "Accepted: the job, queued with its hold.", schema: jobView,
       headers: { "Idempotent-Replayed": { description: "`true` when this is a replay of an earlier request with the same Idempotency-Key.", schema: { type: "string" } } },
     },
-    errors: ["invalid_request", "insufficient_credits", "forbidden", "account_paused", "idempotency_conflict", "payload_too_large", "unavailable"],
+    errors: ["invalid_request", "insufficient_credits", "spend_limit_reached", "forbidden", "account_paused", "idempotency_conflict", "payload_too_large", "unavailable"],
   });
 
   documentRoute(registry, {

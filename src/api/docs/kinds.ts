@@ -108,7 +108,7 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     body: batchBody,
     headers: idempotencyHeader,
     response: { status: 202, description: "Accepted: the batch and its queued jobs.", schema: batchView },
-    errors: ["invalid_request", "insufficient_credits", "account_paused", "idempotency_conflict", "payload_too_large", "unavailable"],
+    errors: ["invalid_request", "insufficient_credits", "spend_limit_reached", "account_paused", "idempotency_conflict", "payload_too_large", "unavailable"],
   });
 
   documentRoute(registry, {

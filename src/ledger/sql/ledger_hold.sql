@@ -4,7 +4,8 @@
 -- conditional UPDATE decides admission and locks the user account, then the
 -- striped system account: a hot account's row is locked only for two
 -- single-row updates and the commit. Lock order everywhere: user account,
--- system account, lots.
+-- system account, lots. Expired lots and spend limits are checked under the
+-- user account's lock (ledger_admission_refusal).
 CREATE OR REPLACE FUNCTION ledger_hold(p_id uuid, p_account uuid, p_amount bigint, p_expires_at timestamptz,
                             p_job_id uuid, p_description text)
 RETURNS TABLE (status text, available bigint)
@@ -15,6 +16,7 @@ DECLARE
   v_sys uuid;
   v_shard integer := coalesce(nullif(current_setting('holdfast.ledger_shard', true), '')::integer, ledger_shard());
   v_old ledger_transfers%ROWTYPE;
+  v_acc ledger_accounts%ROWTYPE;
 BEGIN
   IF p_amount IS NULL OR p_amount <= 0 THEN
     RAISE EXCEPTION 'hold amount must be a positive integer, got %', p_amount USING ERRCODE = '22023';
@@ -38,12 +40,23 @@ BEGIN
     status := ledger_same_hold(v_old, p_account, p_amount); RETURN NEXT; RETURN;
   END IF;
   UPDATE ledger_accounts SET debits_pending = debits_pending + p_amount
-   WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= p_amount;
+   WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= p_amount
+  RETURNING * INTO v_acc;
   IF NOT FOUND THEN
     DELETE FROM ledger_pending WHERE transfer_id = p_id;
     DELETE FROM ledger_transfers WHERE id = p_id;
     SELECT a.credits_posted - a.debits_posted - a.debits_pending INTO available FROM ledger_accounts a WHERE a.id = p_account;
     status := 'insufficient'; RETURN NEXT; RETURN;
+  END IF;
+  -- Expired-but-unswept lots and spend limits, under the row lock just taken (see ledger_admission_refusal).
+  SELECT r.status, r.available INTO status, available
+    FROM ledger_admission_refusal(p_account, v_acc.credits_posted - v_acc.debits_posted, v_acc.debits_pending - p_amount, p_amount,
+                                  v_acc.spend_limit_daily, v_acc.spend_limit_monthly, p_amount) r;
+  IF status IS NOT NULL THEN
+    UPDATE ledger_accounts SET debits_pending = debits_pending - p_amount WHERE id = p_account;
+    DELETE FROM ledger_pending WHERE transfer_id = p_id;
+    DELETE FROM ledger_transfers WHERE id = p_id;
+    RETURN NEXT; RETURN;
   END IF;
   UPDATE ledger_accounts SET credits_pending = credits_pending + p_amount WHERE id = v_sys;
   status := 'created'; RETURN NEXT;

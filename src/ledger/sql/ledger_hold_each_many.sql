@@ -13,7 +13,8 @@
 -- id was not new, and the system stripes are written in one UPDATE.
 --
 -- Each hold is admitted or refused on its own, in the order given, against
--- what its account has available under the account's row lock, exactly as
+-- what its account has available (and its spend limits allow, see
+-- ledger_admission_refusal) under the account's row lock, exactly as
 -- the same holds sent one by one would be; refused holds leave no row. An
 -- id that already names a transfer is 'exists' for the same hold on the same
 -- account, 'conflict' otherwise, and takes no credit; an unknown account is
@@ -41,6 +42,14 @@ DECLARE
   v_avail bigint[];
   v_a integer;
   i integer;
+  v_posted bigint[];
+  v_daily bigint[];
+  v_monthly bigint[];
+  v_lim_day bigint[];
+  v_lim_month bigint[];
+  v_spent_day bigint[];
+  v_spent_month bigint[];
+  r record;
 BEGIN
   IF v_n <> coalesce(cardinality(p_accounts), 0) OR v_n <> coalesce(cardinality(p_amounts), 0)
      OR v_n <> coalesce(cardinality(p_expires_at), 0) OR v_n <> coalesce(cardinality(p_job_ids), 0)
@@ -98,28 +107,65 @@ BEGIN
   END IF;
 
   -- The user accounts' row locks, in id order; what each has available.
-  SELECT array_agg(x.id ORDER BY x.id), array_agg(x.avail ORDER BY x.id) INTO v_locked, v_avail
-    FROM (SELECT l.id, l.credits_posted - l.debits_posted - l.debits_pending AS avail
+  SELECT array_agg(x.id ORDER BY x.id), array_agg(x.avail ORDER BY x.id), array_agg(x.posted ORDER BY x.id),
+         array_agg(x.daily ORDER BY x.id), array_agg(x.monthly ORDER BY x.id)
+    INTO v_locked, v_avail, v_posted, v_daily, v_monthly
+    FROM (SELECT l.id, l.credits_posted - l.debits_posted - l.debits_pending AS avail, l.credits_posted - l.debits_posted AS posted,
+                 l.spend_limit_daily AS daily, l.spend_limit_monthly AS monthly
             FROM ledger_accounts l WHERE l.id = ANY (v_acc) AND l.kind = 'user'
            ORDER BY l.id FOR NO KEY UPDATE) x;
   v_left := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
   v_total := array_fill(0::bigint, ARRAY[cardinality(v_acc)]);
+  v_lim_day := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
+  v_lim_month := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
+  v_spent_day := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
+  v_spent_month := array_fill(NULL::bigint, ARRAY[cardinality(v_acc)]);
   FOR v_a IN 1..coalesce(cardinality(v_locked), 0) LOOP
     v_left[array_position(v_acc, v_locked[v_a])] := v_avail[v_a];
+  END LOOP;
+  -- Under those locks (a new statement sees what their last holders committed), the rules of
+  -- ledger_admission_refusal for all the batch's accounts: lots past their expiry that the expiry
+  -- task has not swept back no new hold (available = posted − GREATEST(held, expired)); and an
+  -- account with a spend limit keeps each period's spent within it (ledger_spent, run only for such
+  -- an account).
+  FOR r IN SELECT l.account_id, sum(l.remaining) AS expired FROM ledger_lots l
+            WHERE l.account_id = ANY (v_locked) AND l.remaining > 0 AND l.expires_at <= now() GROUP BY l.account_id LOOP
+    i := array_position(v_locked, r.account_id);
+    v_left[array_position(v_acc, r.account_id)] := LEAST(v_avail[i], v_posted[i] - r.expired);
+  END LOOP;
+  FOR i IN 1..coalesce(cardinality(v_locked), 0) LOOP
+    CONTINUE WHEN v_daily[i] IS NULL AND v_monthly[i] IS NULL;
+    v_a := array_position(v_acc, v_locked[i]);
+    v_lim_day[v_a] := v_daily[i];
+    v_lim_month[v_a] := v_monthly[i];
+    SELECT s.day, s.month INTO r FROM ledger_spent(v_locked[i], now()) s;
+    v_spent_day[v_a] := r.day;
+    v_spent_month[v_a] := r.month;
   END LOOP;
 
   v_left_at := array_fill(NULL::bigint, ARRAY[v_n]);
   FOR i IN 1..v_n LOOP
     CONTINUE WHEN v_status[i] IS NOT NULL;
     v_a := array_position(v_acc, p_accounts[i]);
-    IF p_amounts[i] <= v_left[v_a] THEN
-      v_status[i] := 'created';
-      v_left[v_a] := v_left[v_a] - p_amounts[i];
-      v_total[v_a] := v_total[v_a] + p_amounts[i];
-    ELSE
+    IF p_amounts[i] > v_left[v_a] THEN
       v_status[i] := 'insufficient';
       v_left_at[i] := v_left[v_a];
       v_refused := v_refused || p_ids[i];
+    ELSIF v_spent_day[v_a] + p_amounts[i] > v_lim_day[v_a] THEN
+      -- Spend limit: the status names the period and limit, available carries the period's spent.
+      v_status[i] := 'spend_limit:day:' || v_lim_day[v_a];
+      v_left_at[i] := v_spent_day[v_a];
+      v_refused := v_refused || p_ids[i];
+    ELSIF v_spent_month[v_a] + p_amounts[i] > v_lim_month[v_a] THEN
+      v_status[i] := 'spend_limit:month:' || v_lim_month[v_a];
+      v_left_at[i] := v_spent_month[v_a];
+      v_refused := v_refused || p_ids[i];
+    ELSE
+      v_status[i] := 'created';
+      v_left[v_a] := v_left[v_a] - p_amounts[i];
+      v_total[v_a] := v_total[v_a] + p_amounts[i];
+      v_spent_day[v_a] := v_spent_day[v_a] + p_amounts[i];
+      v_spent_month[v_a] := v_spent_month[v_a] + p_amounts[i];
     END IF;
   END LOOP;
 

@@ -10,6 +10,7 @@ DECLARE
   v_total bigint;
   v_n integer := cardinality(p_ids);
   v_inserted integer;
+  v_refusal record;
 BEGIN
   IF v_n IS NULL OR v_n = 0 OR v_n <> cardinality(p_amounts) OR v_n <> cardinality(p_job_ids) THEN
     RAISE EXCEPTION 'hold_many needs equally long, non-empty id, amount and job arrays' USING ERRCODE = '22023';
@@ -45,11 +46,21 @@ BEGIN
   END IF;
 
   UPDATE ledger_accounts SET debits_pending = debits_pending + v_total
-   WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= v_total;
+   WHERE id = p_account AND credits_posted - debits_posted - debits_pending >= v_total
+  RETURNING * INTO v_acc;
   IF NOT FOUND THEN
     DELETE FROM ledger_transfers WHERE id = ANY (p_ids);
     RETURN QUERY SELECT 'insufficient'::text,
       (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = p_account);
+    RETURN;
+  END IF;
+  -- Expired-but-unswept lots and spend limits for the total, under the row lock just taken (see ledger_admission_refusal).
+  SELECT * INTO v_refusal FROM ledger_admission_refusal(p_account, v_acc.credits_posted - v_acc.debits_posted, v_acc.debits_pending - v_total,
+                                                        v_total, v_acc.spend_limit_daily, v_acc.spend_limit_monthly, 0);
+  IF v_refusal.status IS NOT NULL THEN
+    UPDATE ledger_accounts SET debits_pending = debits_pending - v_total WHERE id = p_account;
+    DELETE FROM ledger_transfers WHERE id = ANY (p_ids);
+    RETURN QUERY SELECT v_refusal.status, v_refusal.available;
     RETURN;
   END IF;
   UPDATE ledger_accounts SET credits_pending = credits_pending + v_total WHERE id = v_sys;
