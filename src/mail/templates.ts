@@ -35,7 +35,23 @@ export interface RenderContext {
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const usd = (cents: number) => `$${centsToDollars(cents)}`;
 
-function body(m: MailMessage): { subject: string; lines: string[] } {
+/**
+ * The payment-failed email's way to fix it. Stripe portal sessions are
+ * short-lived and single-use, so the email links to the dashboard's Buy page
+ * with `?portal=1`, which asks POST /api/v1/billing/portal for a fresh
+ * session and redirects to it.
+ */
+export function portalLink(publicUrl: string): string {
+  return `${publicUrl.replace(/\/$/, "")}/buy?portal=1`;
+}
+
+function fixPaymentLine(publicUrl: string | null): string {
+  return publicUrl
+    ? `Update your payment method in the billing portal: ${portalLink(publicUrl)}`
+    : "Update your payment method in the billing portal: open the dashboard's Buy page and choose \"Manage billing\".";
+}
+
+function body(m: MailMessage, publicUrl: string | null): { subject: string; lines: string[] } {
   switch (m.kind) {
     case "dispute_opened":
     case "dispute_opened_admin":
@@ -75,6 +91,7 @@ function body(m: MailMessage): { subject: string; lines: string[] } {
           `We could not collect ${usd(m.amountCents)} for your ${m.planName} plan, so your subscription is past due.`,
           m.nextAttempt ? `We will try again on ${day(m.nextAttempt)}.` : "Please update your payment method to keep your plan.",
           "No new plan credits are added until the payment succeeds.",
+          fixPaymentLine(publicUrl),
         ],
       };
     case "low_credit":
@@ -108,7 +125,7 @@ export function escapeHtml(s: string): string {
 }
 
 export function render(m: MailMessage, rc: RenderContext): Rendered {
-  const { subject, lines } = body(m);
+  const { subject, lines } = body(m, rc.publicUrl);
   const greeting = rc.name ? `Hello ${rc.name},` : "Hello,";
   const link = rc.publicUrl ? `Your account: ${rc.publicUrl.replace(/\/$/, "")}/api/v1/credits/balance` : null;
   const text = [greeting, "", ...lines, "", ...(link ? [link, ""] : []), "— Holdfast"].join("\n");

@@ -58,6 +58,7 @@ export class FakeStripe {
   readonly sessions = new Map<string, Obj>();
   readonly subscriptions = new Map<string, Obj>();
   readonly invoices = new Map<string, Obj>();
+  readonly portalSessions = new Map<string, Obj>();
   readonly requests: FakeRequest[] = [];
   /** Unix seconds; tests may move it. */
   now = Math.floor(Date.now() / 1000);
@@ -182,6 +183,7 @@ export class FakeStripe {
       const i = this.invoices.get(m[1]!);
       return i ? [200, i] : this.missing("invoice", m[1]!);
     }
+    if (method === "POST" && path === "/v1/billing_portal/sessions") return this.createPortalSession(body);
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` } }];
   }
 
@@ -191,6 +193,19 @@ export class FakeStripe {
     const c = { id: this.id("cus"), object: "customer", email: b.email ?? null, name: b.name ?? null, metadata: b.metadata ?? {}, created: this.now, livemode: false };
     this.customers.set(c.id, c);
     return c;
+  }
+
+  /** A customer portal session (Stripe: short-lived, single-use URL). */
+  private createPortalSession(b: Obj): [number, Obj] {
+    if (!b.customer) return [400, { error: { type: "invalid_request_error", message: "Missing required param: customer.", param: "customer" } }];
+    if (!this.customers.has(b.customer)) return this.missing("customer", b.customer);
+    const id = this.id("bps");
+    const s = {
+      id, object: "billing_portal.session", customer: b.customer, return_url: b.return_url ?? null, configuration: "bpc_default",
+      flow: null, locale: null, on_behalf_of: null, url: `https://billing.stripe.test/p/session/${id}`, created: this.now, livemode: false,
+    };
+    this.portalSessions.set(id, s);
+    return [200, s];
   }
 
   private createPrice(b: Obj): Obj {

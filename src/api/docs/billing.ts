@@ -55,6 +55,12 @@ export function billingDocs(registry: OpenAPIRegistry): void {
     response: { status: 200, description: "The subscription (`cancel_at_period_end: true`)." }, errors: ["not_found", "invalid_state", "unavailable"],
   });
   doc({
+    method: "post", path: `${API_BASE}/billing/portal`, tags: [TAG], auth: "key", credits: 0, summary: "Open the Stripe customer portal",
+    description: "A fresh, short-lived Stripe customer portal session (update the card a payment failed on, see invoices, cancel). Redirect the user to `url` at once; "
+      + "the portal's return link goes to the dashboard (PUBLIC_URL). 409 `invalid_state` when the user has never been a Stripe customer (no purchase or subscription yet).",
+    response: { status: 200, description: "`{ url }`.", schema: z.object({ url: z.string() }) }, errors: ["invalid_state", "unavailable"],
+  });
+  doc({
     method: "post", path: `${API_BASE}/webhooks/stripe`, tags: [TAG], auth: "none", credits: 0, summary: "Stripe webhook",
     description: "Signed by Stripe (`Stripe-Signature` over the raw body); no API key. Each event id is processed once, asynchronously.",
     response: { status: 200, description: "`{ received: true, id, duplicate }`." }, errors: ["invalid_request", "unavailable"],

@@ -8,6 +8,7 @@ import * as adminPlans from "../../billing/admin-plans";
 import { getCheckoutView } from "../../billing/checkouts";
 import { lowCreditSettings, setLowCreditThreshold } from "../../billing/low-credit";
 import { listPackages, packageView } from "../../billing/packages";
+import { openBillingPortal } from "../../billing/portal";
 import { createPromotion, listPromotions, promotionView } from "../../billing/promotions";
 import { quoteForUser, startPurchase } from "../../billing/purchases";
 import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody, userIdParam } from "../../billing/schemas";
@@ -66,6 +67,10 @@ export function billingRouter(ctx: AppContext): Router {
 
   r.post("/subscriptions/:id/cancel", async (req, res) => {
     res.json(await cancelSubscription(ctx, currentUser(req), req.params.id));
+  });
+
+  r.post("/billing/portal", async (req, res) => {
+    res.json(await openBillingPortal(ctx, currentUser(req)));
   });
 
   // ------------------------------------------------------------ admin

@@ -5,6 +5,8 @@
  * (at the period's end), keep the current plan, or cancel at the period's end —
  * all through POST /subscriptions and /subscriptions/:id/cancel. Without Stripe
  * the API answers 503 and this page says so where the user clicked.
+ * "Manage billing" opens Stripe's customer portal (a fresh session each time:
+ * they are short-lived); `?portal=1`, the payment-failed email's link, opens it at once.
  */
 import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, get, type Page, post } from "../api";
@@ -52,6 +54,50 @@ export function PaymentError({ error }: { error: ApiError }) {
     return <Notice>Payments are not set up on this server (Stripe is not configured), so nothing can be bought or subscribed to here yet.</Notice>;
   }
   return <Notice kind={error.status === 503 || error.status === 409 ? "info" : "error"}>{error.message}</Notice>;
+}
+
+/**
+ * "Manage billing": POST /billing/portal and go to the URL it answers. Without
+ * Stripe (503), without a Stripe customer yet (409), or on a server without the
+ * route, a notice says why instead.
+ */
+export function PortalButton({ label = "Manage billing", autoOpen = false, className }: { label?: string; autoOpen?: boolean; className?: string }) {
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const open = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      location.assign((await post<{ url: string }>("/billing/portal")).url);
+    } catch (err) {
+      setError(toApiError(err));
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    if (autoOpen) void open();
+  }, [autoOpen]);
+  return (
+    <>
+      <p>
+        <button type="button" className={className} disabled={busy} onClick={() => void open()}>
+          {label}
+        </button>{" "}
+        <span className="muted">Update your card, see invoices or cancel, in Stripe's customer portal.</span>
+      </p>
+      <div aria-live="polite">
+        {error ? (
+          error.missing ? (
+            <Notice>The billing portal is not available on this server yet.</Notice>
+          ) : error.status === 409 ? (
+            <Notice>You have no billing account with Stripe yet: it is made with your first purchase or subscription.</Notice>
+          ) : (
+            <PaymentError error={error} />
+          )
+        ) : null}
+      </div>
+    </>
+  );
 }
 
 export function BuyPage() {
@@ -188,6 +234,7 @@ function Plans() {
   return (
     <section aria-labelledby="plans-title">
       <h2 id="plans-title">Subscriptions</h2>
+      <PortalButton className="secondary" autoOpen={new URLSearchParams(location.search).get("portal") === "1"} />
       {subs.error ? <LoadError error={subs.error} what="Your subscription" /> : null}
       {current ? (
         <div className="panel" data-testid="current-plan">

@@ -1,7 +1,8 @@
 /** Balance, lots and their expiry, plan and portal, this month's spend, limits and the low-credit threshold. */
 import { type FormEvent, useState } from "react";
-import { type ApiError, type Balance, get, type Page, post, put, type Summary } from "../api";
-import { PaymentError } from "./Buy";
+import { type ApiError, type Balance, get, type Page, put, type Summary } from "../api";
+import { Link } from "../router";
+import { PortalButton } from "./Buy";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 
 interface Lot {
@@ -91,21 +92,7 @@ export function Overview() {
 }
 
 function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | null }) {
-  const [portalError, setPortalError] = useState<ApiError | null>(null);
   const active = subs?.find((s) => s.status === "active" || s.status === "past_due" || s.status === "trialing");
-  const [busy, setBusy] = useState(false);
-  const portal = async () => {
-    setPortalError(null);
-    setBusy(true);
-    try {
-      // Portal sessions are short-lived: a fresh one per click, never a stored link.
-      const { url } = await post<{ url: string }>("/billing/portal");
-      location.assign(url);
-    } catch (err) {
-      setPortalError(toApiError(err));
-      setBusy(false);
-    }
-  };
   return (
     <>
       {error ? <LoadError error={error} what="Subscriptions" /> : null}
@@ -115,22 +102,11 @@ function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | 
           {active.cancel_at_period_end ? "ends" : "renews"} on {dateTime(active.current_period_end)}.
         </p>
       ) : subs ? (
-        <p className="muted">No subscription: pay as you go (see Buy credits).</p>
+        <p className="muted">
+          No subscription: pay as you go, or pick a plan on <Link href="/buy">Buy credits</Link>.
+        </p>
       ) : null}
-      <button type="button" className="secondary" disabled={busy} onClick={() => void portal()}>
-        Manage billing in the Stripe customer portal
-      </button>
-      <div aria-live="polite">
-        {portalError ? (
-          portalError.missing ? (
-            <Notice>The billing portal is not available on this server yet.</Notice>
-          ) : portalError.status === 409 ? (
-            <Notice>You have no Stripe billing account yet: it is made with your first purchase or subscription (see Buy credits).</Notice>
-          ) : (
-            <PaymentError error={portalError} />
-          )
-        ) : null}
-      </div>
+      <PortalButton label="Manage billing in the Stripe customer portal" className="secondary" />
     </>
   );
 }
