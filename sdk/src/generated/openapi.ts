@@ -242,7 +242,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. */
+                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. `spend_limit_reached`: The hold would pass your daily or monthly spend limit; `details` has `period` (`day` | `month`), `limit`, `spent`, `required`. Nothing was held. */
                 402: {
                     headers: {
                         [name: string]: unknown;
@@ -952,7 +952,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. */
+                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. `spend_limit_reached`: The hold would pass your daily or monthly spend limit; `details` has `period` (`day` | `month`), `limit`, `spent`, `required`. Nothing was held. */
                 402: {
                     headers: {
                         [name: string]: unknown;
@@ -2379,6 +2379,161 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's spend limits
+         * @description What the user sees at GET /api/v1/credits/limits: the limits in force, the admin's ceilings (set with PUT /api/v1/admin/users/:id/limits), what they spent today and this month, and their low-credit threshold.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user's limits (null = none). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set a user's spend-limit ceilings
+         * @description The highest daily and monthly limits the user may set (null removes a ceiling). A ceiling applies even when the user set no limit, and one below the user's own limit lowers that limit. Recorded in the audit log (`limits.change`, before and after).
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateSpendCeilingsRequest"];
+                };
+            };
+            responses: {
+                /** @description The user's limits after the change. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -3948,7 +4103,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. */
+                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. `spend_limit_reached`: The hold would pass your daily or monthly spend limit; `details` has `period` (`day` | `month`), `limit`, `spent`, `required`. Nothing was held. */
                 402: {
                     headers: {
                         [name: string]: unknown;
@@ -4373,7 +4528,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. */
+                /** @description `insufficient_credits`: Not enough credits; `details` has `required`, `available`, `credit_type`. `spend_limit_reached`: The hold would pass your daily or monthly spend limit; `details` has `period` (`day` | `month`), `limit`, `spent`, `required`. Nothing was held. */
                 402: {
                     headers: {
                         [name: string]: unknown;
@@ -6168,6 +6323,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credits/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your spend limits
+         * @description Your daily and monthly spend limits, the admin's ceilings, what you spent, and your low-credit alert threshold. Limits count credits per UTC day and per calendar month (UTC): what holds placed in the period still hold, plus what was captured of them; released, refunded and dispute-refunded credits give room back. Every hold (jobs, batches, `POST /holds`, `POST /credits/consume`) is checked together with the hold itself, so concurrent requests cannot overshoot: one that would pass a limit gets 402 `spend_limit_reached` with `details: { period, limit, spent, required }` and nothing is held. Limits apply to each credit type's balance; `spent_*` are for `standard`.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Your limits (null = none). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set your spend limits
+         * @description Fields left out stay as they are; null clears one. A limit above the admin's ceiling is refused (400, `details.issues` names the field). Limits count credits per UTC day and per calendar month (UTC): what holds placed in the period still hold, plus what was captured of them; released, refunded and dispute-refunded credits give room back. Every hold (jobs, batches, `POST /holds`, `POST /credits/consume`) is checked together with the hold itself, so concurrent requests cannot overshoot: one that would pass a limit gets 402 `spend_limit_reached` with `details: { period, limit, spent, required }` and nothing is held. Limits apply to each credit type's balance; `spent_*` are for `standard`.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateSpendLimitsRequest"];
+                };
+            };
+            responses: {
+                /** @description Your limits after the change. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6211,7 +6481,7 @@ export interface components {
                  * @description Stable, machine-readable.
                  * @enum {string}
                  */
-                code: "invalid_request" | "unauthenticated" | "insufficient_credits" | "forbidden" | "account_paused" | "not_found" | "idempotency_conflict" | "invalid_state" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+                code: "invalid_request" | "unauthenticated" | "insufficient_credits" | "spend_limit_reached" | "forbidden" | "account_paused" | "not_found" | "idempotency_conflict" | "invalid_state" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
                 /** @description A sentence for people. */
                 message: string;
                 details: {
@@ -6539,6 +6809,21 @@ export interface components {
             user_id: string;
             /** @description Why, for the audit log. */
             reason?: string;
+        };
+        SpendLimits: {
+            /** @description The daily limit in force: yours, or the admin's ceiling if lower; null = none. */
+            daily: number | null;
+            /** @description The monthly limit in force; null = none. */
+            monthly: number | null;
+            /** @description The admin's ceiling on your daily limit; null = none. */
+            ceiling_daily: number | null;
+            ceiling_monthly: number | null;
+            /** @description Credits held or charged by holds placed this UTC day, less releases, refunds and dispute refunds. */
+            spent_today: number;
+            /** @description The same for this calendar month (UTC). */
+            spent_this_month: number;
+            /** @description Your low-credit alert threshold; null = the default rule. */
+            low_credit_threshold: number | null;
         };
         /** @description All-time totals over every user account, from one consistent snapshot. */
         SystemCreditSummary: {
@@ -6989,6 +7274,22 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+        };
+        UpdateSpendLimitsRequest: {
+            /** @description Credits you may spend per UTC day; null clears your own limit (an admin ceiling still applies). */
+            daily?: number | null;
+            /** @description Credits you may spend per calendar month (UTC); null clears your own limit. */
+            monthly?: number | null;
+            /** @description Email me when my available balance falls below this; null: the default (10 % of the last grant, at least 10). */
+            low_credit_threshold?: number | null;
+        };
+        UpdateSpendCeilingsRequest: {
+            /** @description Highest daily limit the user may set; null removes the ceiling. Below the user's limit, it lowers that limit. */
+            ceiling_daily?: number | null;
+            /** @description Highest monthly limit the user may set; null removes the ceiling. */
+            ceiling_monthly?: number | null;
+            /** @description Why, for the audit log. */
+            reason?: string;
         };
     };
     responses: never;

@@ -1,6 +1,7 @@
 /** OpenAPI for the admin routes (role admin; 403 forbidden for other keys). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
+import { spendLimitsView } from "../limits-schemas";
 import { adminCreditsResult, adminUserCreated, balanceView, monthlySummaryView, systemSpendView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
 import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, systemSpendQuery, transactionsQuery } from "../schemas";
 
@@ -74,6 +75,12 @@ export function adminDocs(registry: OpenAPIRegistry): void {
     method: "get", path: `${API_BASE}/admin/users/:id/summary`, tags: [TAG], auth: "admin", credits: 0,
     summary: "A user's monthly summary", query: summaryQuery,
     response: { status: 200, description: "The summary.", schema: monthlySummaryView }, errors: ["invalid_request", "not_found"],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id/limits`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "A user's spend limits",
+    description: "What the user sees at GET /api/v1/credits/limits: the limits in force, the admin's ceilings (set with PUT /api/v1/admin/users/:id/limits), what they spent today and this month, and their low-credit threshold.",
+    response: { status: 200, description: "The user's limits (null = none).", schema: spendLimitsView }, errors: ["not_found"],
   });
   documentRoute(registry, {
     method: "get", path: `${API_BASE}/admin/credits/system/summary`, tags: [TAG], auth: "admin", credits: 0,

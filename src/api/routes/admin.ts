@@ -11,6 +11,9 @@ import { createUserByAdmin, getUserView, listUsers, setCreditStatus } from "../.
 import { monthlySummaryOfUser } from "../../credits/summary";
 import { systemSummary } from "../../credits/system-summary";
 import { systemSpendByDay } from "../../credits/system-spend";
+import { limitsOf } from "../../credits/spend-limits";
+import { NotFound } from "../../errors";
+import { UUID_RE } from "../../lib/ids";
 import { currentUser, requireAdmin } from "../auth";
 import { idempotencyKeyFrom } from "../idempotency";
 import { requestIdOf } from "../request-id";
@@ -43,6 +46,12 @@ export function adminRouter(ctx: AppContext): Router {
 
   r.get("/admin/users/:id/summary", async (req, res) => {
     res.json(await monthlySummaryOfUser(ctx, req.params.id, parse(summaryQuery, req.query, "query").month));
+  });
+
+  // The read side of PUT /admin/users/:id/limits (routes/limits.ts): the admin's user page shows the ceilings it edits.
+  r.get("/admin/users/:id/limits", async (req, res) => {
+    if (!UUID_RE.test(req.params.id)) throw new NotFound("User");
+    res.json(await limitsOf(ctx, req.params.id));
   });
 
   const replyCredits = (res: Response, out: AdminCreditsResult) => {
