@@ -94,10 +94,32 @@ describe("subscriptions", () => {
     await s.page.getByText(/scheduled change is called off/).waitFor();
     expect((await live()).pending_package).toBeNull();
 
+    // The Stripe customer portal: a fresh session for this user's customer, and the browser goes there.
+    await s.context.route("https://billing.stripe.test/**", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>Stripe portal (fake)</title>" }));
+    await s.page.getByRole("button", { name: "Manage billing" }).click();
+    await s.page.waitForURL(/^https:\/\/billing\.stripe\.test\/p\/session\//);
+    const [portal] = stripe.calls(/^\/v1\/billing_portal\/sessions$/, "POST");
+    const [{ stripe_customer_id: customer }] = (await p.ctx.ds.query(`SELECT stripe_customer_id FROM subscriptions WHERE user_id = $1`, [u.id])) as { stripe_customer_id: string }[];
+    expect(portal!.body.customer).toBe(customer);
+    await s.page.goto("/buy");
+
     await s.page.getByRole("button", { name: "Cancel subscription" }).click();
     await s.page.getByRole("button", { name: "Yes, cancel at period end" }).click();
     await s.page.getByText(/^Canceled: Professional ends on/).waitFor();
     expect((await live()).cancel_at_period_end).toBe(true);
+    expect(s.errors).toEqual([]);
+    await s.close();
+  });
+});
+
+describe("billing portal", () => {
+  it("a user who never paid through Stripe is told there is no billing account yet", async () => {
+    const u = await p.user({ credits: 5 });
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key);
+    await s.page.getByRole("button", { name: "Manage billing in the Stripe customer portal" }).click();
+    await s.page.getByText("You have no billing account with Stripe yet").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/");
     expect(s.errors).toEqual([]);
     await s.close();
   });
@@ -123,6 +145,22 @@ describe("admin", () => {
     await a.page.getByRole("button", { name: "Add credits" }).click();
     await a.page.getByTestId("admin-balance-available").filter({ hasText: /^25$/ }).waitFor();
     expect((await p.api(u.key, "GET", "/api/v1/credits/balance")).body.available).toBe(25);
+
+    // Limit ceilings: shown from GET /admin/users/:id/limits, saved with the reason; only the changed one is sent.
+    await a.page.getByTestId("user-limits").filter({ hasText: "daily none" }).waitFor();
+    await a.page.getByLabel("Reason (goes to the audit log)").fill("new account");
+    await a.page.getByLabel("Daily ceiling (credits)").fill("30");
+    await a.page.getByRole("button", { name: "Save ceilings" }).click();
+    await a.page.getByText("Limit ceilings saved.").waitFor();
+    await a.page.getByTestId("user-limits").filter({ hasText: "daily 30" }).waitFor();
+    expect(await a.page.getByLabel("Daily ceiling (credits)").inputValue()).toBe("30");
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject({ daily: 30, ceiling_daily: 30, ceiling_monthly: null });
+    const audit = (await p.api(admin.key, "GET", `/api/v1/admin/audit?user_id=${u.id}`)).body.data as Json[];
+    expect(audit.find((e) => e.action === "limits.change")).toMatchObject({ reason: "new account" });
+    await a.page.getByLabel("Monthly ceiling (credits)").fill("500");
+    await a.page.getByRole("button", { name: "Save ceilings" }).click();
+    await a.page.getByTestId("user-limits").filter({ hasText: "monthly 500" }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject({ ceiling_daily: 30, ceiling_monthly: 500 });
 
     await a.page.getByLabel("Reason (goes to the audit log)").fill("suspicious activity");
     await a.page.getByRole("button", { name: "Pause" }).click();

@@ -194,6 +194,48 @@ describe("user dashboard", () => {
     await s.close();
   });
 
+  it("edits spend limits and the low-credit threshold on the Overview: saved values persist, one above the admin's ceiling is refused with the reason shown; the portal button says Stripe is not configured", async () => {
+    const u = await p.user({ credits: 10 });
+    const admin = await p.user({ role: "admin" });
+    expect((await p.api(admin.key, "PUT", `/api/v1/admin/users/${u.id}/limits`, { ceiling_daily: 100 })).status).toBe(200);
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key);
+    const daily = s.page.getByLabel("Daily limit (credits)");
+    await s.page.getByText("admin ceiling 100").waitFor();
+    expect(await daily.inputValue()).toBe("100"); // the limit in force is the ceiling
+    await daily.fill("50");
+    await s.page.getByLabel("Monthly limit (credits)").fill("400");
+    await s.page.getByLabel("Low-credit alert threshold (credits)").fill("15");
+    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByText("Limits saved.").waitFor();
+    const saved = { daily: 50, monthly: 400, ceiling_daily: 100, low_credit_threshold: 15 };
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject(saved);
+
+    await s.page.reload();
+    await s.page.getByText("admin ceiling 100").waitFor();
+    expect(await s.page.getByLabel("Daily limit (credits)").inputValue()).toBe("50");
+    expect(await s.page.getByLabel("Monthly limit (credits)").inputValue()).toBe("400");
+    expect(await s.page.getByLabel("Low-credit alert threshold (credits)").inputValue()).toBe("15");
+
+    await s.page.getByLabel("Daily limit (credits)").fill("150");
+    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByRole("alert").filter({ hasText: "daily must be at most 100, the ceiling your administrator set" }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject(saved); // nothing changed
+
+    // Clearing a limit (empty = none) sends null for that field only.
+    await s.page.getByLabel("Daily limit (credits)").fill("60");
+    await s.page.getByLabel("Monthly limit (credits)").fill("");
+    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByText("Limits saved.").waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject({ daily: 60, monthly: null, ceiling_daily: 100, low_credit_threshold: 15 });
+
+    await s.page.getByRole("button", { name: "Manage billing in the Stripe customer portal" }).click();
+    await s.page.getByText("Stripe is not configured").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/");
+    expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    await s.close();
+  });
+
   it("is usable at 390 px wide", async () => {
     const u = await p.user({ credits: 10 });
     const s = await openSession(browser, p.url, { width: 390, height: 844 });
