@@ -6,7 +6,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStripeEventWorker, type StripeEventWorker } from "../../src/workers/stripe-event-worker";
-import { fitsWidth, launchBrowser, openSession, screenshot, signIn, WIDER_THAN_VIEWPORT } from "../helpers/browser";
+import { axeViolations, fitsWidth, launchBrowser, openSession, screenshot, signIn, WIDER_THAN_VIEWPORT } from "../helpers/browser";
 import { FakeStripe } from "../helpers/fake-stripe";
 import { waitFor } from "../helpers/platform";
 import { type Json, type KindsPlatform, startKindsPlatform } from "../kinds/setup";
@@ -86,6 +86,7 @@ describe("subscriptions", () => {
     expect(stripe.calls(/^\/v1\/subscriptions\/sub_/, "POST").slice(upgrades).map((c) => c.body.proration_behavior)).toEqual(["always_invoice"]);
     await s.page.getByTestId("current-plan").filter({ hasText: "Your plan: Professional" }).waitFor();
     await screenshot(s.page, "buy-subscribed");
+    expect(await axeViolations(s.page)).toEqual([]);
 
     await s.page.getByRole("button", { name: "Downgrade to Starter" }).click();
     await s.page.getByText(/Your plan changes to Starter on/).waitFor();
@@ -166,6 +167,7 @@ describe("admin", () => {
     await a.page.getByRole("button", { name: "Pause" }).click();
     await a.page.getByTestId("user-status").filter({ hasText: "paused" }).waitFor();
     await screenshot(a.page, "admin-user");
+    expect(await axeViolations(a.page)).toEqual([]);
     expect((await p.api(admin.key, "GET", `/api/v1/admin/users/${u.id}`)).body.status).toBe("paused");
 
     const s = await openSession(browser, p.url);
@@ -203,6 +205,7 @@ describe("admin", () => {
     expect(await a.page.getByTestId("spend-day").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-date")))).toEqual(days.map((d: { date: string }) => d.date));
     expect(await a.page.getByTestId("spend-day-credits").allTextContents()).toEqual(days.map((d: { spent: number }) => d.spent.toLocaleString("en-US")));
     await screenshot(a.page, "admin-system");
+    expect(await axeViolations(a.page)).toEqual([]);
     await a.page.setViewportSize({ width: 390, height: 844 });
     await a.page.getByTestId("system-spend-total").waitFor();
     expect(await fitsWidth(a.page), await a.page.evaluate<string>(WIDER_THAN_VIEWPORT)).toBe(true);

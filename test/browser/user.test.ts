@@ -5,7 +5,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fitsWidth, WIDER_THAN_VIEWPORT, launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
+import { axeViolations, fitsWidth, WIDER_THAN_VIEWPORT, launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
 import { createSignInToken } from "../../src/dashboard/sessions";
 import { waitFor } from "../helpers/platform";
 import { type KindsPlatform, startKindsPlatform } from "../kinds/setup";
@@ -232,6 +232,14 @@ describe("user dashboard", () => {
     await s.page.getByRole("button", { name: "Manage billing in the Stripe customer portal" }).click();
     await s.page.getByText("Stripe is not configured").waitFor();
     expect(new URL(s.page.url()).pathname).toBe("/");
+    // Accessibility of the main user pages (axe-core, WCAG 2.1 A/AA), with their notices showing.
+    expect(await axeViolations(s.page)).toEqual([]);
+    for (const [link, ready] of [["Usage", "usage-total"], ["Jobs", "estimate"], ["Transactions", null], ["Buy credits", "quote-total"], ["Disputes", null]] as const) {
+      await s.page.getByRole("link", { name: link, exact: true }).click();
+      await s.page.getByRole("heading", { level: 1, name: link === "Jobs" ? "Jobs" : undefined }).first().waitFor();
+      if (ready) await s.page.getByTestId(ready).first().waitFor();
+      expect(await axeViolations(s.page), link).toEqual([]);
+    }
     expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await s.close();
   });
