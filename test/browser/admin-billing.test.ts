@@ -200,7 +200,8 @@ describe("admin", () => {
     expect(spend.total).toBe(sys.spent);
     await a.page.getByTestId("system-spend-total").filter({ hasText: new RegExp(`^${spend.total.toLocaleString("en-US")}$`) }).waitFor();
     await a.page.locator(".recharts-bar-rectangle").first().waitFor();
-    await a.page.getByText("The chart's numbers").click(); // a <details>: the chart as a table
+    await a.page.getByText("The chart's numbers").focus(); // a <details>: the chart as a table, opened from the keyboard
+    await a.page.keyboard.press("Enter");
     const days = spend.by_day.filter((d: { spent: number }) => d.spent > 0);
     expect(await a.page.getByTestId("spend-day").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-date")))).toEqual(days.map((d: { date: string }) => d.date));
     expect(await a.page.getByTestId("spend-day-credits").allTextContents()).toEqual(days.map((d: { spent: number }) => d.spent.toLocaleString("en-US")));

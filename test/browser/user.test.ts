@@ -186,7 +186,8 @@ describe("user dashboard", () => {
     expect(new URL(s.page.url()).pathname).toBe("/buy");
     // Subscribing says the same, next to the plans.
     const plans = s.page.getByRole("region", { name: "Subscriptions" });
-    await plans.getByRole("button", { name: "Subscribe to Professional" }).click();
+    await plans.getByRole("button", { name: "Subscribe to Professional" }).focus();
+    await s.page.keyboard.press("Enter");
     await plans.getByText("Stripe is not configured").waitFor();
     expect(new URL(s.page.url()).pathname).toBe("/buy");
     expect(await p.ctx.ds.query(`SELECT id FROM checkouts WHERE user_id = $1`, [u.id])).toEqual([]);
@@ -206,7 +207,7 @@ describe("user dashboard", () => {
     await daily.fill("50");
     await s.page.getByLabel("Monthly limit (credits)").fill("400");
     await s.page.getByLabel("Low-credit alert threshold (credits)").fill("15");
-    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByLabel("Low-credit alert threshold (credits)").press("Enter"); // the keyboard submits the form
     await s.page.getByText("Limits saved.").waitFor();
     const saved = { daily: 50, monthly: 400, ceiling_daily: 100, low_credit_threshold: 15 };
     expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject(saved);
