@@ -12,7 +12,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { HoldfastError } from "./errors.js";
 import { Http, sleep } from "./http.js";
 import type {
-  Balance, Batch, ConsumeResult, CreditCheck, Estimate, FileInfo, Hold, HoldStatus, Job, JobEvent, JobRequest, JobStatus, Page, Transaction, TransactionType,
+  Balance, Batch, ConsumeResult, CreditCheck, Estimate, FileInfo, Hold, HoldStatus, Job, JobEvent, JobRequest, JobStatus, Page, SpendLimits, Transaction, TransactionType,
 } from "./types.js";
 
 export interface HoldfastClientOptions {
@@ -199,6 +199,15 @@ export class HoldfastClient {
         method: "POST", path: `${API}/credits/consume`, idempotencyKey: opts.idempotencyKey ?? true,
         json: { credits, description: opts.description, ...(opts.creditType ? { credit_type: opts.creditType } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}), ...this.acting() },
       }),
+  };
+
+  /** Your spend limits (per UTC day and calendar month); a hold past one → HoldfastError 402 `spend_limit_reached`. */
+  readonly limits = {
+    get: (): Promise<SpendLimits> => this.http.send({ method: "GET", path: `${API}/credits/limits` }),
+
+    /** Fields left out stay as they are; null clears one. Above an admin ceiling → HoldfastError 400. */
+    update: (req: { daily?: number | null; monthly?: number | null; low_credit_threshold?: number | null }): Promise<SpendLimits> =>
+      this.http.send({ method: "PUT", path: `${API}/credits/limits`, json: req }),
   };
 
   readonly holds = {

@@ -15,6 +15,7 @@ export type Hold = S["Hold"];
 export type HoldStatus = Hold["status"];
 export type ConsumeResult = S["ConsumeResult"];
 export type CreditCheck = S["CreditCheck"];
+export type SpendLimits = S["SpendLimits"];
 export type ApiErrorBody = S["Error"];
 export type Page<T> = { data: T[]; next_cursor: string | null };
 

@@ -153,6 +153,19 @@ describe("credits and holds", () => {
   });
 });
 
+describe("limits", () => {
+  it("get and update the spend limits; a hold past one is a 402 spend_limit_reached", async () => {
+    const { hf } = await clientFor(100);
+    expect(await hf.limits.get()).toMatchObject({ daily: null, monthly: null, spent_today: 0 });
+    expect(await hf.limits.update({ daily: 10 })).toMatchObject({ daily: 10, monthly: null });
+    await hf.credits.consume(8, { description: "x" });
+    const err = await hf.holds.create({ credits: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HoldfastError);
+    expect(err).toMatchObject({ status: 402, code: "spend_limit_reached", details: { period: "day", limit: 10, spent: 8, required: 3 } });
+    expect(await hf.limits.get()).toMatchObject({ daily: 10, spent_today: 8, spent_this_month: 8 });
+  });
+});
+
 describe("retries", () => {
   let proxy: Proxy;
   beforeAll(async () => {

@@ -10,22 +10,21 @@ export interface Balances extends Balance {
 
 /**
  * posted = credits − debits; held = pending debits; available = posted − held,
- * except that lots past their expiry which the expiry task has not swept yet
- * back no new hold: available = posted − GREATEST(held, expired remainder),
- * exactly what the ledger's hold admits (ledger_admission_refusal).
+ * less what lots past their expiry hold that the expiry task has not swept
+ * yet and no earlier hold needs (ledger_expired_unbacked): exactly what the
+ * ledger's hold admits.
  */
 export async function balances(m: EntityManager, userId: string, creditType = DEFAULT_CREDIT_TYPE): Promise<Balances> {
   const rows: { credit_type: string; posted: string; held: string; expired: string }[] = await sql(m,
     `SELECT a.credit_type, a.credits_posted - a.debits_posted AS posted, a.debits_pending AS held,
-            (SELECT coalesce(sum(l.remaining), 0) FROM ledger_lots l
-              WHERE l.account_id = a.id AND l.remaining > 0 AND l.expires_at <= now()) AS expired
+            ledger_expired_unbacked(a.id) AS expired
        FROM ledger_accounts a WHERE a.kind = 'user' AND a.user_id = $1 ORDER BY a.credit_type`,
     [userId],
   );
   const byType = rows.map((r) => {
     const posted = toInt(r.posted);
     const held = toInt(r.held);
-    return { credit_type: r.credit_type, available: posted - Math.max(held, toInt(r.expired)), held, posted };
+    return { credit_type: r.credit_type, available: Math.max(0, posted - held - toInt(r.expired)), held, posted };
   });
   const main = byType.find((b) => b.credit_type === creditType) ?? { credit_type: creditType, available: 0, held: 0, posted: 0 };
   return { ...main, by_type: byType.length > 0 ? byType : [main] };

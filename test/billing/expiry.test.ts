@@ -1,7 +1,8 @@
 /**
  * Plan credits expire with their period through the lot-expiry task; jobs
  * burn them before purchased credits; and expiry never takes what a pending
- * hold still needs.
+ * hold placed before the expiry still needs. (Credits already past their
+ * expiry back no new hold: test/api/expired-lots-admission.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lotExpiryTask } from "../../src/billing/tasks/lot-expiry";
@@ -38,6 +39,18 @@ async function planAndPurchase(assignedAt: Date) {
   return u;
 }
 
+/**
+ * The plan's credits expire right after the job's hold was placed (its period ended while the job waited):
+ * the hold was admitted while they were live, so it may still burn them.
+ */
+async function planExpiresAfterHold(userId: string, jobId: string) {
+  await bed.q(
+    `UPDATE ledger_lots l SET expires_at = (SELECT created_at + interval '1 millisecond' FROM ledger_transfers WHERE id = $2)
+       FROM ledger_accounts a WHERE a.id = l.account_id AND a.user_id = $1 AND l.category = 'subscription'`,
+    [userId, jobId],
+  );
+}
+
 async function finished(key: string, id: string) {
   return waitFor(async () => {
     const j = await bed.p.api(key, "GET", `/api/v1/jobs/${id}`);
@@ -57,10 +70,11 @@ describe("expiring credits", () => {
   });
 
   it("expiry never takes credits a pending hold needs; the rest expires, purchased credits stay", async () => {
-    // The plan's period ended days ago; its 200 credits are due to expire.
-    const u = await planAndPurchase(new Date(Date.now() - 40 * 86_400_000));
+    // The plan's period ends while the job waits; its 200 credits are due to expire.
+    const u = await planAndPurchase(new Date());
     const j = await bed.p.api(u.key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 250, use: 200, ms: 1500 } });
     expect(j.status).toBe(202);
+    await planExpiresAfterHold(u.id, j.body.id);
     expect(await bed.balance(u.id)).toMatchObject({ posted: 300, held: 250, available: 50 });
 
     // The hold (250) may burn all of the plan's due lot (200) — holds burn expired
@@ -82,9 +96,10 @@ describe("expiring credits", () => {
   });
 
   it("what a resolved hold did not use of a due lot expires on the next run", async () => {
-    const u = await planAndPurchase(new Date(Date.now() - 40 * 86_400_000));
+    const u = await planAndPurchase(new Date());
     const j = await bed.p.api(u.key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 250, use: 30, ms: 1500 } });
     expect(j.status).toBe(202);
+    await planExpiresAfterHold(u.id, j.body.id);
     await lotExpiryTask().run(bed.p.ctx, new Date());
     expect(await bed.balance(u.id)).toMatchObject({ posted: 300, held: 250 });
     expect(await finished(u.key, j.body.id)).toMatchObject({ status: "succeeded", credits: { charged: 30, refunded: 220 } });

@@ -32,6 +32,12 @@ async function lot(userId: string, amount: number, category: LotCategory, opts: 
   return (await ledger.grant(m, { id: randomUUID(), userId, amount, category, ...opts })).lotId;
 }
 
+/** The lot's expiry moves to just after the hold was placed: the hold was admitted while the lot was live. */
+async function expiresAfterHold(lotId: string, holdId: string): Promise<void> {
+  await m.query(`UPDATE ledger_lots SET expires_at = (SELECT created_at + interval '1 millisecond' FROM ledger_transfers WHERE id = $2) WHERE id = $1`,
+    [lotId, holdId]);
+}
+
 async function remaining(lotId: string): Promise<number> {
   const rows: { remaining: string }[] = await m.query(`SELECT remaining FROM ledger_lots WHERE id = $1`, [lotId]);
   return Number(rows[0]!.remaining);
@@ -59,11 +65,12 @@ describe("burn-down order", () => {
     const userId = await newUser();
     const now = Date.now();
 
-    // An already-expired lot that survives expiry only because a hold needs it.
-    const expired = await lot(userId, 10, "purchase", { expiresAt: new Date(now - HOUR) });
+    // An already-expired lot that survives expiry only because a hold placed before its expiry needs it.
+    const expired = await lot(userId, 10, "purchase", { expiresAt: new Date(now + HOUR) });
     const holdId = randomUUID();
     await ledger.hold(m, { id: holdId, userId, amount: 10 });
-    expect(await ledger.expireLots(m, new Date(now))).toEqual({ lots: 0, expired: 0, kept: 1 });
+    await expiresAfterHold(expired, holdId);
+    expect(await ledger.expireLots(m, new Date(Date.now() + 1000))).toEqual({ lots: 0, expired: 0, kept: 1 });
     expect(await remaining(expired)).toBe(10);
 
     // Created in this order; the expected burn order is different.
@@ -186,20 +193,22 @@ describe("expiry", () => {
     const users: { userId: string; holdId: string; lotId: string }[] = [];
     for (let i = 0; i < 20; i++) {
       const userId = await newUser();
-      const lotId = await lot(userId, 100, "promotional", { expiresAt: new Date(now - HOUR) });
+      const lotId = await lot(userId, 100, "promotional", { expiresAt: new Date(now + HOUR) });
       const holdId = randomUUID();
       await ledger.hold(m, { id: holdId, userId, amount: 60 });
+      await expiresAfterHold(lotId, holdId);
       users.push({ userId, holdId, lotId });
     }
+    const later = Date.now() + 1000;
     const results = await Promise.all([
-      ledger.expireLots(m, new Date(now)),
+      ledger.expireLots(m, new Date(later)),
       ...users.map((u) => ledger.post(m, { id: randomUUID(), pendingId: u.holdId, amount: 60 })),
-      ledger.expireLots(m, new Date(now)),
-      ledger.expireLots(m, new Date(now)),
+      ledger.expireLots(m, new Date(later)),
+      ledger.expireLots(m, new Date(later)),
     ]);
     // Whatever the interleaving: 40 of each lot expires, 60 is captured.
     const runs = [results[0], ...results.slice(-2)] as ledger.ExpireLotsResult[];
-    const final = await ledger.expireLots(m, new Date(now));
+    const final = await ledger.expireLots(m, new Date(later));
     expect(final).toEqual({ lots: 0, expired: 0, kept: 0 });
     expect(runs.reduce((s, r) => s + r.expired, 0)).toBe(20 * 40);
     for (const u of users) {

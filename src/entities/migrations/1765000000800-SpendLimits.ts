@@ -10,7 +10,9 @@ import { applySqlFiles } from "../../db/sql-files";
  *   copied onto each of the user's accounts, so a hold reads it from the row
  *   it locks anyway; NULL on both (the common case) skips every limit query.
  * - the hold functions check expired-but-unswept lots and the limits under
- *   the account's row lock (ledger_admission_refusal, ledger_spent).
+ *   the account's row lock (ledger_admission_refusal, ledger_spent,
+ *   ledger_expired_unbacked); the expiry task keeps a lot past its expiry
+ *   only for holds placed before it expired (ledger_expire_lot).
  */
 export class SpendLimits1765000000800 implements MigrationInterface {
   name = "SpendLimits1765000000800";
@@ -29,13 +31,17 @@ CREATE TABLE spend_limits (
 );
 ALTER TABLE ledger_accounts ADD COLUMN spend_limit_daily bigint, ADD COLUMN spend_limit_monthly bigint;
 `);
-    await applySqlFiles(q, ["ledger_spent", "ledger_admission_refusal", "ledger_hold", "ledger_hold_many", "ledger_hold_each_many", "ledger_user_account"]);
+    await applySqlFiles(q, [
+      "ledger_spent", "ledger_expired_unbacked", "ledger_admission_refusal", "ledger_hold", "ledger_hold_many", "ledger_hold_each_many",
+      "ledger_user_account", "ledger_expire_lot",
+    ]);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
 DROP FUNCTION IF EXISTS ledger_admission_refusal(uuid, bigint, bigint, bigint, bigint, bigint, bigint);
 DROP FUNCTION IF EXISTS ledger_spent(uuid, timestamptz);
+DROP FUNCTION IF EXISTS ledger_expired_unbacked(uuid);
 ALTER TABLE ledger_accounts DROP COLUMN spend_limit_daily, DROP COLUMN spend_limit_monthly;
 DROP TABLE spend_limits;
 `);

@@ -4,10 +4,9 @@
 -- that lock and can never overshoot either rule. NULL status: admitted.
 --
 -- 1. Lots past their expiry that the expiry task has not swept yet back no
---    new hold (the task may run minutes later). Earlier holds burn expired
---    lots first, so what is left for a new hold is
---    posted − GREATEST(held, expired remainder): 'insufficient', with that
---    as available.
+--    new hold (the task may run minutes later): a new hold gets
+--    posted − held − ledger_expired_unbacked ('insufficient', with that as
+--    available).
 -- 2. Spend limits: the period's spent (ledger_spent) plus this hold must
 --    stay within the account's daily and monthly limit (NULL: none). The
 --    refusal reads 'spend_limit:<day|month>:<limit>' with the period's spent
@@ -25,10 +24,9 @@ DECLARE
   v_day bigint;
   v_month bigint;
 BEGIN
-  SELECT coalesce(sum(l.remaining), 0) INTO v_expired FROM ledger_lots l
-   WHERE l.account_id = p_account AND l.remaining > 0 AND l.expires_at <= now();
-  IF p_posted - GREATEST(p_held, v_expired) < p_amount THEN
-    status := 'insufficient'; available := p_posted - GREATEST(p_held, v_expired); RETURN NEXT; RETURN;
+  v_expired := ledger_expired_unbacked(p_account);
+  IF p_posted - p_held - v_expired < p_amount THEN
+    status := 'insufficient'; available := GREATEST(0, p_posted - p_held - v_expired); RETURN NEXT; RETURN;
   END IF;
   IF p_daily IS NOT NULL OR p_monthly IS NOT NULL THEN
     SELECT s.day - p_own, s.month - p_own INTO v_day, v_month FROM ledger_spent(p_account, now()) s;

@@ -1,5 +1,5 @@
 -- Expire one lot's unspent remainder as of p_now, but never what pending
--- holds need. Posts burn lots already past their expiry first, in the order
+-- holds placed before it expired need. Posts burn lots already past their expiry first, in the order
 -- (priority, expires_at, created_at, id), so the account's holds are covered
 -- by the due lots in that order: this lot keeps
 --   clamp(held − remaining of the due lots that burn before it, 0, remaining)
@@ -16,6 +16,7 @@ DECLARE
   v_before bigint;
   v_sys uuid;
   v_id uuid;
+  v_held bigint;
 BEGIN
   SELECT account_id INTO v_account FROM ledger_lots WHERE id = p_lot;
   IF NOT FOUND THEN RETURN QUERY SELECT 'not_found'::text, 0::bigint; RETURN; END IF;
@@ -29,7 +30,11 @@ BEGIN
   SELECT coalesce(sum(l.remaining), 0) INTO v_before FROM ledger_lots l
    WHERE l.account_id = v_account AND l.remaining > 0 AND l.expires_at <= p_now AND l.id <> p_lot
      AND (l.priority, l.expires_at, l.created_at, l.id) < (v_lot.priority, v_lot.expires_at, v_lot.created_at, v_lot.id);
-  v_amount := v_lot.remaining - GREATEST(0, LEAST(v_lot.remaining, v_acc.debits_pending - v_before));
+  -- Only holds placed before this lot expired were admitted against it (ledger_expired_unbacked):
+  -- a hold placed later backs nothing of it and must not keep it alive.
+  SELECT coalesce(sum(p.amount), 0) INTO v_held FROM ledger_pending p JOIN ledger_transfers t ON t.id = p.transfer_id
+   WHERE p.account_id = v_account AND p.state = 'pending' AND t.created_at < v_lot.expires_at;
+  v_amount := v_lot.remaining - GREATEST(0, LEAST(v_lot.remaining, v_held - v_before));
   -- Never below zero available (follows from the above; the CHECK would refuse it anyway).
   v_amount := LEAST(v_amount, v_acc.credits_posted - v_acc.debits_posted - v_acc.debits_pending);
   IF v_amount <= 0 THEN RETURN QUERY SELECT 'held'::text, 0::bigint; RETURN; END IF;

@@ -45,7 +45,8 @@ BEGIN
   IF NOT FOUND THEN
     DELETE FROM ledger_pending WHERE transfer_id = p_id;
     DELETE FROM ledger_transfers WHERE id = p_id;
-    SELECT a.credits_posted - a.debits_posted - a.debits_pending INTO available FROM ledger_accounts a WHERE a.id = p_account;
+    SELECT GREATEST(0, a.credits_posted - a.debits_posted - a.debits_pending - ledger_expired_unbacked(p_account)) INTO available
+      FROM ledger_accounts a WHERE a.id = p_account;
     status := 'insufficient'; RETURN NEXT; RETURN;
   END IF;
   -- Expired-but-unswept lots and spend limits, under the row lock just taken (see ledger_admission_refusal).

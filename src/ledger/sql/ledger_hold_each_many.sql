@@ -42,7 +42,6 @@ DECLARE
   v_avail bigint[];
   v_a integer;
   i integer;
-  v_posted bigint[];
   v_daily bigint[];
   v_monthly bigint[];
   v_lim_day bigint[];
@@ -107,10 +106,9 @@ BEGIN
   END IF;
 
   -- The user accounts' row locks, in id order; what each has available.
-  SELECT array_agg(x.id ORDER BY x.id), array_agg(x.avail ORDER BY x.id), array_agg(x.posted ORDER BY x.id),
-         array_agg(x.daily ORDER BY x.id), array_agg(x.monthly ORDER BY x.id)
-    INTO v_locked, v_avail, v_posted, v_daily, v_monthly
-    FROM (SELECT l.id, l.credits_posted - l.debits_posted - l.debits_pending AS avail, l.credits_posted - l.debits_posted AS posted,
+  SELECT array_agg(x.id ORDER BY x.id), array_agg(x.avail ORDER BY x.id), array_agg(x.daily ORDER BY x.id), array_agg(x.monthly ORDER BY x.id)
+    INTO v_locked, v_avail, v_daily, v_monthly
+    FROM (SELECT l.id, l.credits_posted - l.debits_posted - l.debits_pending AS avail,
                  l.spend_limit_daily AS daily, l.spend_limit_monthly AS monthly
             FROM ledger_accounts l WHERE l.id = ANY (v_acc) AND l.kind = 'user'
            ORDER BY l.id FOR NO KEY UPDATE) x;
@@ -125,13 +123,13 @@ BEGIN
   END LOOP;
   -- Under those locks (a new statement sees what their last holders committed), the rules of
   -- ledger_admission_refusal for all the batch's accounts: lots past their expiry that the expiry
-  -- task has not swept back no new hold (available = posted − GREATEST(held, expired)); and an
-  -- account with a spend limit keeps each period's spent within it (ledger_spent, run only for such
-  -- an account).
-  FOR r IN SELECT l.account_id, sum(l.remaining) AS expired FROM ledger_lots l
-            WHERE l.account_id = ANY (v_locked) AND l.remaining > 0 AND l.expires_at <= now() GROUP BY l.account_id LOOP
+  -- task has not swept back no new hold (available = posted − held − ledger_expired_unbacked, one
+  -- statement for the batch, the rest only for an account with such a lot); and an account with a
+  -- spend limit keeps each period's spent within it (ledger_spent, run only for such an account).
+  FOR r IN SELECT DISTINCT l.account_id FROM ledger_lots l
+            WHERE l.account_id = ANY (v_locked) AND l.remaining > 0 AND l.expires_at <= now() LOOP
     i := array_position(v_locked, r.account_id);
-    v_left[array_position(v_acc, r.account_id)] := LEAST(v_avail[i], v_posted[i] - r.expired);
+    v_left[array_position(v_acc, r.account_id)] := GREATEST(0, v_avail[i] - ledger_expired_unbacked(r.account_id));
   END LOOP;
   FOR i IN 1..coalesce(cardinality(v_locked), 0) LOOP
     CONTINUE WHEN v_daily[i] IS NULL AND v_monthly[i] IS NULL;

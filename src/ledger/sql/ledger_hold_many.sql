@@ -51,7 +51,8 @@ BEGIN
   IF NOT FOUND THEN
     DELETE FROM ledger_transfers WHERE id = ANY (p_ids);
     RETURN QUERY SELECT 'insufficient'::text,
-      (SELECT a.credits_posted - a.debits_posted - a.debits_pending FROM ledger_accounts a WHERE a.id = p_account);
+      (SELECT GREATEST(0, a.credits_posted - a.debits_posted - a.debits_pending - ledger_expired_unbacked(p_account))
+         FROM ledger_accounts a WHERE a.id = p_account);
     RETURN;
   END IF;
   -- Expired-but-unswept lots and spend limits for the total, under the row lock just taken (see ledger_admission_refusal).
