@@ -24,7 +24,7 @@ import { toInt } from "../ledger/types";
 import { UUID_RE } from "../lib/ids";
 import { centsToDollars } from "../lib/money";
 import { isPermanentStripeError, stripeFailure, type Stripe } from "./stripe-client";
-import { releasePromotion } from "./promotions";
+import { releasePromotion, releasePromotions } from "./promotions";
 
 export interface CheckoutRow {
   id: string;
@@ -212,8 +212,6 @@ export async function sweepStaleCheckouts(m: EntityManager, now: Date, olderThan
     `UPDATE checkouts SET status = 'expired', updated_at = now() WHERE status IN ('creating', 'open') AND created_at < $1 RETURNING id`,
     [new Date(now.getTime() - olderThanMs)],
   );
-  if (stale.length > 0) {
-    await sql(m, `UPDATE promotion_redemptions SET status = 'released' WHERE checkout_id = ANY ($1) AND status = 'reserved'`, [stale.map((r) => r.id)]);
-  }
+  await releasePromotions(m, stale.map((r) => r.id));
   return stale.length;
 }

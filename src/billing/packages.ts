@@ -100,6 +100,17 @@ export async function packageForPrice(m: EntityManager, price: string | Stripe.P
 }
 
 /**
+ * packageForPrice, also for a price this database did not create (e.g. made
+ * for an earlier install): then its metadata names the package, which may
+ * take a Stripe call — so call it before anything locks an account.
+ */
+export async function packageForStripePrice(m: EntityManager, stripe: Stripe, price: string | Stripe.Price | null | undefined): Promise<PackageRow | null> {
+  const known = await packageForPrice(m, price);
+  if (known || !price) return known;
+  return packageForPrice(m, typeof price === "string" ? await stripe.prices.retrieve(price) : price);
+}
+
+/**
  * The package's recurring Stripe Price id, created on first use. The
  * idempotency key is derived from the package and its price, so concurrent
  * first uses get the same Stripe Price; the conditional UPDATE keeps the

@@ -2,8 +2,8 @@
  * Stripe's hosted customer portal: where a user updates the card a renewal
  * failed on, sees invoices, or cancels. A portal session is short-lived and
  * single-use, so nothing stores its URL: the dashboard asks for a fresh one
- * each time (the payment-failed email links to the dashboard's Buy page with
- * `?portal=1` (portalLink in src/mail/templates.ts), which calls POST
+ * each time (the payment-failed email links to the dashboard with
+ * `/?portal=1` (portalLink in src/mail/templates.ts), which calls POST
  * /billing/portal and redirects).
  */
 import type { AppContext } from "../context";

@@ -53,7 +53,7 @@ export async function startPurchase(ctx: AppContext, user: User, req: PurchaseRe
       subscriber_discount_cents: q.subscriber_discount_cents, promo_discount_cents: q.promo_discount_cents, total_cents: q.total_cents,
       promotion_id: priced.promotion?.id ?? null,
     });
-    if (priced.promotion) await reservePromotion(m, priced.promotion.id, user.id, c.id);
+    if (priced.promotion) await reservePromotion(m, priced.promotion, user.id, c.id);
     return { checkout: c, replayed: false, quote: q as Quote | null };
   });
 
@@ -107,6 +107,10 @@ export async function fulfilPurchase(
 
   const credits = toInt(c.credits);
   const grantId = derivedId(session.id, "purchase");
+  // Before the grant, whose account lock should be held as briefly as possible. A use released
+  // before this payment came counts again only if there is room (see redeemPromotion); the
+  // credits are granted either way: the buyer paid the discounted price for them.
+  const promo = await redeemPromotion(m, c.id);
   await ledger.grant(m, {
     id: grantId, userId: c.user_id, amount: credits, creditType: c.credit_type, type: "purchase", category: "purchase", expiresAt: null,
     description: `Purchased ${credits} credits`,
@@ -117,7 +121,9 @@ export async function fulfilPurchase(
             grant_transfer_id = $3, updated_at = now() WHERE id = $1`,
     [c.id, session.id, grantId],
   );
-  await redeemPromotion(m, c.id);
+  if (promo === "over_limit") {
+    ctx.logger.warn({ checkout: c.id, promotion: c.promotion_id }, "late payment of a promotion checkout: granted, but the promotion had no use left to count");
+  }
   if (session.amount_total !== null && session.amount_total !== c.total_cents) {
     // Never withhold paid-for credits over this, but an operator must look.
     ctx.logger.error({ checkout: c.id, session: session.id, expected: c.total_cents, paid: session.amount_total }, "Stripe charged a different amount than quoted");
@@ -125,5 +131,5 @@ export async function fulfilPurchase(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, c.user_id, `purchase_receipt:${c.id}`, {
     kind: "purchase_receipt", credits, totalCents: session.amount_total ?? c.total_cents!, checkoutId: c.id,
   }));
-  return "granted";
+  return promo === "redeemed_late" || promo === "over_limit" ? `granted;promotion=${promo}` : "granted";
 }

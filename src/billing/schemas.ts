@@ -76,7 +76,13 @@ export const promotionBody = z
     starts_at: isoDate.optional(),
     ends_at: isoDate.optional(),
     max_redemptions: z.number().int().min(1).optional(),
-    max_redemptions_per_user: z.number().int().min(1).optional(),
+    max_redemptions_per_user: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .optional()
+      .meta({ description: "Uses per user (reserved or paid checkouts). Default 1; null = no per-user limit." }),
     min_credits: z.number().int().min(1).optional(),
   })
   .strict()
@@ -88,5 +94,18 @@ export const promotionBody = z
     if (p.starts_at && p.ends_at && Date.parse(p.ends_at) <= Date.parse(p.starts_at)) c.addIssue({ code: "custom", path: ["ends_at"], message: "must be after starts_at" });
   })
   .meta({ id: "CreatePromotionRequest" });
+
+export const promotionPatchBody = z
+  .object({
+    description: z.string().trim().min(1).max(200).nullable().optional(),
+    ends_at: isoDate.nullable().optional(),
+    max_redemptions: z.number().int().min(1).nullable().optional().meta({ description: "Total uses; null = unlimited. Cannot go below the uses already counted (400)." }),
+    max_redemptions_per_user: z.number().int().min(1).nullable().optional().meta({ description: "Uses per user; null = no per-user limit." }),
+    active: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: "UpdatePromotionRequest" });
+
+export const promotionIdParam = z.object({ id: z.string().regex(UUID_RE, "must be a UUID") });
 
 export const userIdParam = z.object({ id: z.string().regex(UUID_RE, "must be a UUID") });

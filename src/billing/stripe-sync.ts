@@ -9,7 +9,8 @@
  * snapshot can never overwrite a newer one.
  *
  * Credits: a period is granted for a PAID invoice only (invoice.paid, or the
- * subscription's latest invoice found paid on any sync), once per period.
+ * subscription's latest invoice found paid on any sync), once per period; an
+ * upgrade likewise only for its paid proration invoice (upgrades.ts).
  */
 import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
@@ -18,9 +19,10 @@ import type { SubscriptionStatus } from "../entities/subscription";
 import { UUID_RE } from "../lib/ids";
 import type { MailBatch } from "../mail/notifications";
 import { linkCustomer, userForCustomer } from "./customers";
-import { type PackageRow, packageForPrice } from "./packages";
+import { type PackageRow, packageForStripePrice } from "./packages";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
-import { applyPlanChange, grantPeriod, type PlanChange, type SubscriptionRow } from "./subscriptions";
+import { grantPeriod, type PlanChange, type SubscriptionRow } from "./subscriptions";
+import { grantUpgradeInvoice, recordPlanChange, resolveUpgradeInvoice } from "./upgrades";
 
 export interface SyncResult {
   outcome: string;
@@ -53,12 +55,6 @@ function periodOf(s: Stripe.Subscription): Period {
   return { start: fromUnix(start), end: fromUnix(end) };
 }
 
-async function priceToPackage(m: EntityManager, stripe: Stripe, price: string | Stripe.Price | null | undefined): Promise<PackageRow | null> {
-  const known = await packageForPrice(m, price);
-  if (known || !price) return known;
-  // A price this database did not create (e.g. made for an earlier install): its metadata names the package.
-  return packageForPrice(m, typeof price === "string" ? await stripe.prices.retrieve(price) : price);
-}
 
 async function userFor(m: EntityManager, s: Stripe.Subscription): Promise<string | null> {
   const meta = s.metadata?.user_id;
@@ -85,12 +81,15 @@ export async function syncStripeSubscription(
     if (isMissing(err)) return { outcome: "subscription_missing_in_stripe", subscription: null };
     throw err;
   }
-  const pkg = await priceToPackage(m, stripe, s.items.data[0]?.price);
+  const pkg = await packageForStripePrice(m, stripe, s.items.data[0]?.price);
   if (!pkg) return { outcome: "unknown_price", subscription: null };
   // Every read from Stripe happens here, before the first ledger write: a grant locks the user's
   // account row until commit, and a slow Stripe must not keep that user's submissions waiting.
   const latest = s.latest_invoice;
-  const invoice = latest ? await resolvePaidInvoice(m, stripe, typeof latest === "string" ? await stripe.invoices.retrieve(latest) : latest) : null;
+  const latestInvoice = latest ? (typeof latest === "string" ? await stripe.invoices.retrieve(latest) : latest) : null;
+  const invoice = latestInvoice ? await resolvePaidInvoice(m, stripe, latestInvoice) : null;
+  // The latest invoice may also be the paid proration of an upgrade (ours, or one made in Stripe's portal).
+  const upgradeInvoice = latestInvoice ? await resolveUpgradeInvoice(m, stripe, latestInvoice) : null;
   const period = periodOf(s);
   const status = s.status as SubscriptionStatus;
   const customer = refId(s.customer);
@@ -123,7 +122,8 @@ export async function syncStripeSubscription(
       );
       Object.assign(row, { package_id: pkg.id, pending_package_id: null, current_period_start: period.start, current_period_end: period.end });
     } else if (period.start.getTime() === row.current_period_start.getTime()) {
-      change = await applyPlanChange(ctx, m, row, pkg, ctx.clock.now(), mail);
+      // An upgrade is recorded and waits for its paid proration invoice (upgrades.ts); no credits here.
+      change = await recordPlanChange(ctx, m, row, pkg, ctx.clock.now(), mail);
     }
     await sql(m,
       `UPDATE subscriptions SET status = $2, cancel_at_period_end = $3, canceled_at = $4, ended_at = $5, stripe_customer_id = coalesce(stripe_customer_id, $6),
@@ -137,6 +137,10 @@ export async function syncStripeSubscription(
   if (invoice) {
     const r = await grantPaidInvoice(ctx, m, invoice, row, mail);
     if (r === "granted") outcome += "+granted";
+  }
+  if (upgradeInvoice) {
+    const r = await grantUpgradeInvoice(ctx, m, upgradeInvoice, row, mail);
+    if (r === "upgrade_granted") outcome += "+upgrade_granted";
   }
   return { outcome, subscription: row, change };
 }
@@ -155,8 +159,7 @@ export type ResolvedInvoice =
 /**
  * What a paid subscription invoice would grant. Only the invoices that open a
  * period count: the first (subscription_create) and each renewal
- * (subscription_cycle); proration invoices of upgrades are covered by
- * applyPlanChange. May call Stripe (a price this database did not create),
+ * (subscription_cycle); proration invoices of upgrades are upgrades.ts's. May call Stripe (a price this database did not create),
  * so call it before anything locks an account.
  */
 export async function resolvePaidInvoice(m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice): Promise<ResolvedInvoice> {
@@ -166,7 +169,7 @@ export async function resolvePaidInvoice(m: EntityManager, stripe: Stripe, invoi
     ?? invoice.lines.data[0];
   if (!line) return { invoice, skip: "invoice_without_lines" };
   const price = line.pricing?.price_details?.price ?? (line as unknown as { price?: Stripe.Price | null }).price ?? null;
-  const pkg = await priceToPackage(m, stripe, price);
+  const pkg = await packageForStripePrice(m, stripe, price);
   if (!pkg) return { invoice, skip: "unknown_price" };
   return { invoice, skip: null, pkg, line };
 }

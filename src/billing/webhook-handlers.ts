@@ -8,7 +8,7 @@
  *   checkout.session.completed, checkout.session.async_payment_succeeded,
  *   checkout.session.expired, customer.subscription.created,
  *   customer.subscription.updated, customer.subscription.deleted,
- *   invoice.paid, invoice.payment_failed
+ *   invoice.paid (or invoice.payment_succeeded), invoice.payment_failed
  */
 import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";
@@ -20,6 +20,7 @@ import { getPackage } from "./packages";
 import { fulfilPurchase } from "./purchases";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
 import { grantPaidInvoice, invoiceSubscriptionId, resolvePaidInvoice, syncStripeSubscription } from "./stripe-sync";
+import { grantUpgradeInvoice, resolveUpgradeInvoice } from "./upgrades";
 
 export interface HandlerContext {
   ctx: AppContext;
@@ -36,6 +37,7 @@ export const HANDLED_EVENTS = [
   "customer.subscription.updated",
   "customer.subscription.deleted",
   "invoice.paid",
+  "invoice.payment_succeeded",
   "invoice.payment_failed",
 ] as const;
 
@@ -64,9 +66,12 @@ async function invoicePaid(h: HandlerContext, invoice: Stripe.Invoice): Promise<
   // sync, whose grants lock the account: no Stripe call may happen while that lock is held.
   const resolved = await resolvePaidInvoice(h.m, h.stripe, invoice);
   // Sync first (creates the local row if this event beat customer.subscription.created).
+  const upgrade = await resolveUpgradeInvoice(h.m, h.stripe, invoice);
   const r = await syncStripeSubscription(h.ctx, h.m, h.stripe, subId, h.mail);
   if (!r.subscription) return r.outcome;
-  return `${r.outcome};${await grantPaidInvoice(h.ctx, h.m, resolved, r.subscription, h.mail)}`;
+  const period = await grantPaidInvoice(h.ctx, h.m, resolved, r.subscription, h.mail);
+  const upgraded = await grantUpgradeInvoice(h.ctx, h.m, upgrade, r.subscription, h.mail);
+  return upgraded === "upgrade_no_proration" ? `${r.outcome};${period}` : `${r.outcome};${period};${upgraded}`;
 }
 
 async function invoicePaymentFailed(h: HandlerContext, invoice: Stripe.Invoice): Promise<string> {
@@ -95,6 +100,7 @@ export async function handleStripeEvent(h: HandlerContext, event: Stripe.Event):
     case "customer.subscription.deleted":
       return (await syncStripeSubscription(h.ctx, h.m, h.stripe, (object as Stripe.Subscription).id, h.mail)).outcome;
     case "invoice.paid":
+    case "invoice.payment_succeeded": // sent with invoice.paid for the same invoice: the grants are idempotent
       return invoicePaid(h, object as Stripe.Invoice);
     case "invoice.payment_failed":
       return invoicePaymentFailed(h, object as Stripe.Invoice);

@@ -21,6 +21,7 @@ import { DisputesAudit1765000000500 } from "./migrations/1765000000500-DisputesA
 import { KeysAlerts1765000000600 } from "./migrations/1765000000600-KeysAlerts";
 import { Outages1765000000700 } from "./migrations/1765000000700-Outages";
 import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits";
+import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
 
 export const entities = [
   UserEntity,
@@ -43,6 +44,7 @@ export const migrations = [
   KeysAlerts1765000000600,
   Outages1765000000700,
   SpendLimits1765000000800,
+  BillingRest1765000001000,
 ];
 
 export * from "./api-key";

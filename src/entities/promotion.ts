@@ -12,6 +12,8 @@ export interface Promotion {
   endsAt: Date | null;
   maxRedemptions: number | null;
   maxRedemptionsPerUser: number | null;
+  /** Uses counted against maxRedemptions (reserved + redeemed); a CHECK keeps it ≤ maxRedemptions. */
+  uses: number;
   minCredits: string | null;
   active: boolean;
   createdAt: Date;
@@ -31,6 +33,7 @@ export const PromotionEntity = new EntitySchema<Promotion>({
     endsAt: { name: "ends_at", type: "timestamptz", nullable: true },
     maxRedemptions: { name: "max_redemptions", type: "int", nullable: true },
     maxRedemptionsPerUser: { name: "max_redemptions_per_user", type: "int", nullable: true },
+    uses: { type: "int", default: 0 },
     minCredits: { name: "min_credits", type: "bigint", nullable: true },
     active: { type: "boolean" },
     createdAt: { name: "created_at", type: "timestamptz", createDate: true },

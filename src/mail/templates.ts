@@ -37,18 +37,18 @@ const usd = (cents: number) => `$${centsToDollars(cents)}`;
 
 /**
  * The payment-failed email's way to fix it. Stripe portal sessions are
- * short-lived and single-use, so the email links to the dashboard's Buy page
+ * short-lived and single-use, so the email links to the dashboard's overview
  * with `?portal=1`, which asks POST /api/v1/billing/portal for a fresh
  * session and redirects to it.
  */
 export function portalLink(publicUrl: string): string {
-  return `${publicUrl.replace(/\/$/, "")}/buy?portal=1`;
+  return `${publicUrl.replace(/\/$/, "")}/?portal=1`;
 }
 
 function fixPaymentLine(publicUrl: string | null): string {
   return publicUrl
     ? `Update your payment method in the billing portal: ${portalLink(publicUrl)}`
-    : "Update your payment method in the billing portal: open the dashboard's Buy page and choose \"Manage billing\".";
+    : "Update your payment method in the billing portal: open the dashboard and choose \"Manage billing\".";
 }
 
 function body(m: MailMessage, publicUrl: string | null): { subject: string; lines: string[] } {

@@ -71,7 +71,7 @@ describe("POST /billing/portal", () => {
     const failed = bed.stripe.renew(s.subId, { paid: false });
     await bed.send(failed.updated, failed.invoice);
     const mails = await waitForMail(bed, await emailOf(bed, s.user.id), "payment_failed");
-    expect(mails[0]!.text).toContain(`${PUBLIC_URL}/buy?portal=1`);
+    expect(mails[0]!.text).toContain(`${PUBLIC_URL}/?portal=1`);
   });
 });
 

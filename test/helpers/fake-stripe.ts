@@ -371,6 +371,32 @@ export class FakeStripe {
     return this.event("invoice.paid", inv);
   }
 
+  /**
+   * A plan change made in Stripe's own customer portal (no call from Holdfast):
+   * the item moves to `priceId` now and, for a dearer plan, a
+   * `subscription_update` invoice carries the prorated difference — paid at
+   * once, or left open (a card that fails; pay it later with payInvoice).
+   */
+  changePlanInPortal(subId: string, priceId: string, opts: { invoice?: "paid" | "open" } = {}): { updated: Stripe.Event; invoice: Stripe.Event | null; invoiceObj: Obj | null } {
+    const sub = this.subscriptions.get(subId)!;
+    const item = sub.items.data[0];
+    const from = item.price as Obj;
+    const to = this.prices.get(priceId)!;
+    let inv: Obj | null = null;
+    if (to.unit_amount > from.unit_amount) {
+      const left = item.current_period_end - this.now;
+      const amount = Math.floor(((to.unit_amount - from.unit_amount) * left) / (item.current_period_end - item.current_period_start));
+      inv = this.newInvoice(sub, "subscription_update", { paid: opts.invoice !== "open", amount, start: this.now, end: item.current_period_end, price: to.id, proration: true });
+    }
+    item.price = to;
+    item.plan = { id: to.id, amount: to.unit_amount };
+    return {
+      updated: this.event("customer.subscription.updated", sub),
+      invoice: inv ? this.event(inv.status === "paid" ? "invoice.paid" : "invoice.payment_failed", inv) : null,
+      invoiceObj: inv,
+    };
+  }
+
   /** The subscription ends now (after cancel_at_period_end, or at once). */
   endSubscription(subId: string): Stripe.Event {
     const sub = this.subscriptions.get(subId)!;

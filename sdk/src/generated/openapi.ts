@@ -5146,7 +5146,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe, or change plan
-         * @description Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now and adds the prorated difference in credits at once (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).
+         * @description Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now, its prorated price is charged at once (declined → 409), and the prorated difference in credits is added as soon as that invoice is paid — in this call when the card pays (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).
          *
          *     Credit cost: free (holds and charges nothing).
          */
@@ -5827,7 +5827,9 @@ export interface paths {
         put?: never;
         /**
          * Create a promotion code
-         * @description Credit cost: free (holds and charges nothing).
+         * @description `max_redemptions` caps all uses (a database constraint; an open checkout holds one until it is paid or expires); `max_redemptions_per_user` defaults to 1 (null = no per-user limit). A payment that completes after its checkout was swept still gets the credits it paid for, but counts as a use only if one is left (else it shows in `over_limit_uses`).
+         *
+         *     Credit cost: free (holds and charges nothing).
          */
         post: {
             parameters: {
@@ -5891,6 +5893,96 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/promotions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a promotion's limits, end date or status
+         * @description Set `max_redemptions`, `max_redemptions_per_user` (null lifts a limit), `ends_at`, `description` or `active`. A `max_redemptions` below `times_used` is refused (400).
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdatePromotionRequest"];
+                };
+            };
+            responses: {
+                /** @description The promotion. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/me": {
@@ -7198,8 +7290,19 @@ export interface components {
             /** Format: date-time */
             ends_at?: string;
             max_redemptions?: number;
-            max_redemptions_per_user?: number;
+            /** @description Uses per user (reserved or paid checkouts). Default 1; null = no per-user limit. */
+            max_redemptions_per_user?: number | null;
             min_credits?: number;
+        };
+        UpdatePromotionRequest: {
+            description?: string | null;
+            /** Format: date-time */
+            ends_at?: string | null;
+            /** @description Total uses; null = unlimited. Cannot go below the uses already counted (400). */
+            max_redemptions?: number | null;
+            /** @description Uses per user; null = no per-user limit. */
+            max_redemptions_per_user?: number | null;
+            active?: boolean;
         };
         Profile: {
             id: string;

@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { API_BASE, documentRoute } from "../openapi-kit";
-import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody } from "../../billing/schemas";
+import { assignPlanBody, promotionBody, promotionPatchBody, purchaseBody, quoteBody, subscribeBody, thresholdBody } from "../../billing/schemas";
 
 const TAG = "Billing";
 const idempotency = z.object({
@@ -42,7 +42,7 @@ export function billingDocs(registry: OpenAPIRegistry): void {
   });
   doc({
     method: "post", path: `${API_BASE}/subscriptions`, tags: [TAG], auth: "key", credits: 0, summary: "Subscribe, or change plan",
-    description: "Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now and adds the prorated difference in credits at once (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).",
+    description: "Without a plan: a Stripe Checkout Session in subscription mode (201, `action: checkout`). With a Stripe plan: an upgrade takes effect now, its prorated price is charged at once (declined → 409), and the prorated difference in credits is added as soon as that invoice is paid — in this call when the card pays (`upgraded`); a downgrade takes effect at the period's end (`downgrade_scheduled`).",
     body: subscribeBody, headers: idempotency, response: { status: 201, description: "The checkout, or (200) the changed subscription." },
     errors: ["invalid_request", "account_paused", "invalid_state", "idempotency_conflict", "unavailable"],
   });
@@ -86,7 +86,14 @@ export function billingDocs(registry: OpenAPIRegistry): void {
   });
   doc({
     method: "post", path: `${API_BASE}/admin/promotions`, tags: [TAG], auth: "admin", credits: 0, summary: "Create a promotion code",
+    description: "`max_redemptions` caps all uses (a database constraint; an open checkout holds one until it is paid or expires); `max_redemptions_per_user` defaults to 1 (null = no per-user limit). "
+      + "A payment that completes after its checkout was swept still gets the credits it paid for, but counts as a use only if one is left (else it shows in `over_limit_uses`).",
     body: promotionBody, response: { status: 201, description: "The promotion." }, errors: ["invalid_request"],
+  });
+  doc({
+    method: "patch", path: `${API_BASE}/admin/promotions/:id`, tags: [TAG], auth: "admin", credits: 0, summary: "Change a promotion's limits, end date or status",
+    description: "Set `max_redemptions`, `max_redemptions_per_user` (null lifts a limit), `ends_at`, `description` or `active`. A `max_redemptions` below `times_used` is refused (400).",
+    body: promotionPatchBody, response: { status: 200, description: "The promotion." }, errors: ["invalid_request", "not_found"],
   });
   doc({
     method: "get", path: `${API_BASE}/admin/promotions`, tags: [TAG], auth: "admin", credits: 0, summary: "Promotion codes and their use",

@@ -9,9 +9,9 @@ import { getCheckoutView } from "../../billing/checkouts";
 import { lowCreditSettings, setLowCreditThreshold } from "../../billing/low-credit";
 import { listPackages, packageView } from "../../billing/packages";
 import { openBillingPortal } from "../../billing/portal";
-import { createPromotion, listPromotions, promotionView } from "../../billing/promotions";
+import { createPromotion, listPromotions, promotionView, updatePromotion } from "../../billing/promotions";
 import { quoteForUser, startPurchase } from "../../billing/purchases";
-import { assignPlanBody, promotionBody, purchaseBody, quoteBody, subscribeBody, thresholdBody, userIdParam } from "../../billing/schemas";
+import { assignPlanBody, promotionBody, promotionIdParam, promotionPatchBody, purchaseBody, quoteBody, subscribeBody, thresholdBody, userIdParam } from "../../billing/schemas";
 import { cancelSubscription, subscribe } from "../../billing/stripe-subscriptions";
 import { subscriptionView, userSubscriptions } from "../../billing/subscriptions";
 import type { AppContext } from "../../context";
@@ -93,6 +93,11 @@ export function billingRouter(ctx: AppContext): Router {
 
   r.post("/admin/promotions", requireAdmin(), async (req, res) => {
     res.status(201).json(promotionView(await createPromotion(ctx.ds.manager, parse(promotionBody, req.body))));
+  });
+
+  r.patch("/admin/promotions/:id", requireAdmin(), async (req, res) => {
+    const { id } = parse(promotionIdParam, req.params, "path");
+    res.json(promotionView(await updatePromotion(ctx.ds.manager, id, parse(promotionPatchBody, req.body))));
   });
 
   r.get("/admin/promotions", requireAdmin(), async (_req, res) => {

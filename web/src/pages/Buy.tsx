@@ -6,7 +6,8 @@
  * all through POST /subscriptions and /subscriptions/:id/cancel. Without Stripe
  * the API answers 503 and this page says so where the user clicked.
  * "Manage billing" opens Stripe's customer portal (a fresh session each time:
- * they are short-lived); `?portal=1`, the payment-failed email's link, opens it at once.
+ * they are short-lived); the Overview has the same button, which the
+ * payment-failed email's link (/?portal=1) opens at once.
  */
 import { type FormEvent, useEffect, useState } from "react";
 import { type ApiError, get, type Page, post } from "../api";
@@ -187,7 +188,7 @@ function CustomAmount() {
 }
 
 const CHANGED: Record<string, (s: SubscriptionView) => string> = {
-  upgraded: (s) => `Upgraded to ${s.package.name}: the new plan's credits for this period are on your balance.`,
+  upgraded: (s) => `Upgraded to ${s.package.name}: the new plan's credits for this period arrive as soon as Stripe confirms the prorated payment.`,
   downgrade_scheduled: (s) => `Your plan changes to ${s.pending_package?.name ?? "the new plan"} on ${dateTime(s.current_period_end)}; until then you keep ${s.package.name}.`,
   downgrade_canceled: (s) => `The scheduled change is called off: you stay on ${s.package.name}.`,
 };
@@ -234,7 +235,7 @@ function Plans() {
   return (
     <section aria-labelledby="plans-title">
       <h2 id="plans-title">Subscriptions</h2>
-      <PortalButton className="secondary" autoOpen={new URLSearchParams(location.search).get("portal") === "1"} />
+      <PortalButton className="secondary" />
       {subs.error ? <LoadError error={subs.error} what="Your subscription" /> : null}
       {current ? (
         <div className="panel" data-testid="current-plan">

@@ -106,7 +106,8 @@ function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | 
           No subscription: pay as you go, or pick a plan on <Link href="/buy">Buy credits</Link>.
         </p>
       ) : null}
-      <PortalButton label="Manage billing in the Stripe customer portal" className="secondary" />
+      {/* The payment-failed email links to /?portal=1: portal sessions are short-lived, so the link opens a fresh one here. */}
+      <PortalButton label="Manage billing in the Stripe customer portal" className="secondary" autoOpen={new URLSearchParams(location.search).get("portal") === "1"} />
     </>
   );
 }
