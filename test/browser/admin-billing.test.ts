@@ -209,6 +209,8 @@ describe("admin", () => {
     expect(await axeViolations(a.page)).toEqual([]);
     await a.page.setViewportSize({ width: 390, height: 844 });
     await a.page.getByTestId("system-spend-total").waitFor();
+    // The chart re-measures its container after a resize (ResizeObserver), so give it a moment.
+    await expect.poll(() => fitsWidth(a.page), { timeout: 5000 }).toBe(true);
     expect(await fitsWidth(a.page), await a.page.evaluate<string>(WIDER_THAN_VIEWPORT)).toBe(true);
     await a.page.setViewportSize({ width: 1280, height: 900 });
     expect(a.errors).toEqual([]);
