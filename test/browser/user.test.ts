@@ -217,6 +217,7 @@ describe("user dashboard", () => {
     expect(await s.page.getByLabel("Daily limit (credits)").inputValue()).toBe("50");
     expect(await s.page.getByLabel("Monthly limit (credits)").inputValue()).toBe("400");
     expect(await s.page.getByLabel("Low-credit alert threshold (credits)").inputValue()).toBe("15");
+    await screenshot(s.page, "overview"); // with limits set (replaces the first test's)
 
     await s.page.getByLabel("Daily limit (credits)").fill("150");
     await s.page.getByRole("button", { name: "Save limits" }).click();
