@@ -102,6 +102,10 @@ describe("subscriptions", () => {
     const [portal] = stripe.calls(/^\/v1\/billing_portal\/sessions$/, "POST");
     const [{ stripe_customer_id: customer }] = (await p.ctx.ds.query(`SELECT stripe_customer_id FROM subscriptions WHERE user_id = $1`, [u.id])) as { stripe_customer_id: string }[];
     expect(portal!.body.customer).toBe(customer);
+    // The payment-failed email's link (/?portal=1) opens a fresh portal session on arrival.
+    await s.page.goto("/?portal=1");
+    await s.page.waitForURL(/^https:\/\/billing\.stripe\.test\/p\/session\//);
+    expect(stripe.calls(/^\/v1\/billing_portal\/sessions$/, "POST")).toHaveLength(2);
     await s.page.goto("/buy");
 
     await s.page.getByRole("button", { name: "Cancel subscription" }).click();

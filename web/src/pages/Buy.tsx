@@ -62,6 +62,8 @@ export function PaymentError({ error }: { error: ApiError }) {
  * Stripe (503), without a Stripe customer yet (409), or on a server without the
  * route, a notice says why instead.
  */
+let autoOpened = false;
+
 export function PortalButton({ label = "Manage billing", autoOpen = false, className }: { label?: string; autoOpen?: boolean; className?: string }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -76,7 +78,11 @@ export function PortalButton({ label = "Manage billing", autoOpen = false, class
     }
   };
   useEffect(() => {
-    if (autoOpen) void open();
+    // Once per page load (StrictMode runs effects twice in development), and the link leaves the address bar.
+    if (!autoOpen || autoOpened) return;
+    autoOpened = true;
+    history.replaceState(null, "", location.pathname);
+    void open();
   }, [autoOpen]);
   return (
     <>
