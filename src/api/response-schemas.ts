@@ -13,6 +13,7 @@ import type { ForgiveResult } from "../credits/debts";
 import type { AdminCreditsResult } from "../credits/admin-credits";
 import type { MonthlySummary, Totals } from "../credits/summary";
 import type { SystemSummary } from "../credits/system-summary";
+import type { SystemSpend } from "../credits/system-spend";
 import type { EstimateView } from "../jobs/quote";
 import type { JobView } from "../jobs/view";
 import type { Page } from "../lib/pagination";
@@ -151,6 +152,25 @@ export const systemSummaryView = z
   })
   .meta({ id: "SystemCreditSummary", description: "All-time totals over every user account, from one consistent snapshot." });
 
+export const systemSpendView = z
+  .object({
+    as_of: isoTime,
+    from: z.string().meta({ description: "First day (UTC), YYYY-MM-DD.", example: "2025-06-01" }),
+    to: z.string().meta({ description: "Last day (UTC, today), YYYY-MM-DD.", example: "2025-06-30" }),
+    days: nonNegative,
+    total: nonNegative.meta({ description: "Credits spent over the whole window (the sum of `by_day[].spent`)." }),
+    total_usd: dollars,
+    by_day: z.array(
+      z.object({
+        date: z.string().meta({ example: "2025-06-30" }),
+        spent: nonNegative,
+        spent_usd: dollars,
+        by_kind: z.array(z.object({ kind: z.string().meta({ description: "The job kind; `other` for charges without a job (captured holds, consume)." }), credits: nonNegative })),
+      }),
+    ),
+  })
+  .meta({ id: "SystemSpendByDay", description: "Credits spent per UTC day across all users (the `charge` transfers the system summary counts as spent), oldest day first, every day present." });
+
 export const userView = z
   .object({
     id: z.string().meta({ format: "uuid" }),
@@ -206,6 +226,7 @@ type _DocsMatchServices = [
   Pinned<Same<z.infer<typeof monthlySummaryView>, MonthlySummary>>,
   Pinned<Same<z.infer<typeof monthlySummaryView>["by_credit_type"][number], Totals & { credit_type: string }>>,
   Pinned<Same<z.infer<typeof systemSummaryView>, SystemSummary>>,
+  Pinned<Same<z.infer<typeof systemSpendView>, SystemSpend>>,
   Pinned<Same<z.infer<typeof userView>, UserView>>,
   Pinned<Same<z.infer<typeof adminUserCreated>, AdminUserCreated>>,
   Pinned<Same<z.infer<typeof adminUserDetail>, AdminUserDetail>>,

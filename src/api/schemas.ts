@@ -93,6 +93,10 @@ export const summaryQuery = z.object({
 
 // ---------------------------------------------------------------- admin
 
+export const systemSpendQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(30).meta({ description: "How many UTC days, today included (default 30, max 90)." }),
+});
+
 export const createUserBody = z
   .object({
     email: z.string().trim().max(320).pipe(z.email("must be an email address")),

@@ -5,7 +5,7 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fitsWidth, WIDER_THAN_VIEWPORT, launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
+import { axeViolations, fitsWidth, WIDER_THAN_VIEWPORT, launchBrowser, openSession, screenshot, signIn } from "../helpers/browser";
 import { createSignInToken } from "../../src/dashboard/sessions";
 import { waitFor } from "../helpers/platform";
 import { type KindsPlatform, startKindsPlatform } from "../kinds/setup";
@@ -176,7 +176,7 @@ describe("user dashboard", () => {
     await s.close();
   });
 
-  it("Buy credits without Stripe configured: the live price works, checkout shows a clear notice", async () => {
+  it("Buy credits without Stripe configured: the live price works, checkout and subscribing show a clear notice", async () => {
     const u = await p.user({ credits: 10 });
     const s = await openSession(browser, p.url);
     await signIn(s.page, u.key, "/buy");
@@ -184,6 +184,64 @@ describe("user dashboard", () => {
     await s.page.getByRole("button", { name: "Buy with Stripe" }).click();
     await s.page.getByText("Stripe is not configured").waitFor();
     expect(new URL(s.page.url()).pathname).toBe("/buy");
+    // Subscribing says the same, next to the plans.
+    const plans = s.page.getByRole("region", { name: "Subscriptions" });
+    await plans.getByRole("button", { name: "Subscribe to Professional" }).focus();
+    await s.page.keyboard.press("Enter");
+    await plans.getByText("Stripe is not configured").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/buy");
+    expect(await p.ctx.ds.query(`SELECT id FROM checkouts WHERE user_id = $1`, [u.id])).toEqual([]);
+    expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+    await s.close();
+  });
+
+  it("edits spend limits and the low-credit threshold on the Overview: saved values persist, one above the admin's ceiling is refused with the reason shown; the portal button says Stripe is not configured", async () => {
+    const u = await p.user({ credits: 10 });
+    const admin = await p.user({ role: "admin" });
+    expect((await p.api(admin.key, "PUT", `/api/v1/admin/users/${u.id}/limits`, { ceiling_daily: 100 })).status).toBe(200);
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key);
+    const daily = s.page.getByLabel("Daily limit (credits)");
+    await s.page.getByText("admin ceiling 100").waitFor();
+    expect(await daily.inputValue()).toBe("100"); // the limit in force is the ceiling
+    await daily.fill("50");
+    await s.page.getByLabel("Monthly limit (credits)").fill("400");
+    await s.page.getByLabel("Low-credit alert threshold (credits)").fill("15");
+    await s.page.getByLabel("Low-credit alert threshold (credits)").press("Enter"); // the keyboard submits the form
+    await s.page.getByText("Limits saved.").waitFor();
+    const saved = { daily: 50, monthly: 400, ceiling_daily: 100, low_credit_threshold: 15 };
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject(saved);
+
+    await s.page.reload();
+    await s.page.getByText("admin ceiling 100").waitFor();
+    expect(await s.page.getByLabel("Daily limit (credits)").inputValue()).toBe("50");
+    expect(await s.page.getByLabel("Monthly limit (credits)").inputValue()).toBe("400");
+    expect(await s.page.getByLabel("Low-credit alert threshold (credits)").inputValue()).toBe("15");
+    await screenshot(s.page, "overview"); // with limits set (replaces the first test's)
+
+    await s.page.getByLabel("Daily limit (credits)").fill("150");
+    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByRole("alert").filter({ hasText: "daily must be at most 100, the ceiling your administrator set" }).waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject(saved); // nothing changed
+
+    // Clearing a limit (empty = none) sends null for that field only.
+    await s.page.getByLabel("Daily limit (credits)").fill("60");
+    await s.page.getByLabel("Monthly limit (credits)").fill("");
+    await s.page.getByRole("button", { name: "Save limits" }).click();
+    await s.page.getByText("Limits saved.").waitFor();
+    expect((await p.api(u.key, "GET", "/api/v1/credits/limits")).body).toMatchObject({ daily: 60, monthly: null, ceiling_daily: 100, low_credit_threshold: 15 });
+
+    await s.page.getByRole("button", { name: "Manage billing in the Stripe customer portal" }).click();
+    await s.page.getByText("Stripe is not configured").waitFor();
+    expect(new URL(s.page.url()).pathname).toBe("/");
+    // Accessibility of the main user pages (axe-core, WCAG 2.1 A/AA), with their notices showing.
+    expect(await axeViolations(s.page)).toEqual([]);
+    for (const [link, ready] of [["Usage", "usage-total"], ["Jobs", "estimate"], ["Transactions", null], ["Buy credits", "quote-total"], ["Disputes", null]] as const) {
+      await s.page.getByRole("link", { name: link, exact: true }).click();
+      await s.page.getByRole("heading", { level: 1, name: link === "Jobs" ? "Jobs" : undefined }).first().waitFor();
+      if (ready) await s.page.getByTestId(ready).first().waitFor();
+      expect(await axeViolations(s.page), link).toEqual([]);
+    }
     expect(s.errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await s.close();
   });
@@ -198,6 +256,11 @@ describe("user dashboard", () => {
     await s.page.getByRole("button", { name: "Submit job" }).waitFor();
     expect(await fitsWidth(s.page), await s.page.evaluate<string>(WIDER_THAN_VIEWPORT)).toBe(true);
     await screenshot(s.page, "jobs-mobile");
+    for (const [link, ready] of [["Buy credits", "Subscribe to Starter"], ["Overview", "Save limits"]] as const) {
+      await s.page.getByRole("link", { name: link }).click();
+      await s.page.getByRole("button", { name: ready }).waitFor();
+      expect(await fitsWidth(s.page), `${link}: ${await s.page.evaluate<string>(WIDER_THAN_VIEWPORT)}`).toBe(true);
+    }
     // Keyboard: from a fresh load, Tab reaches the brand, then the navigation; Enter follows the link.
     await s.page.goto("/jobs");
     await s.page.getByRole("button", { name: "Submit job" }).waitFor();

@@ -73,3 +73,18 @@ export async function fitsWidth(page: Page): Promise<boolean> {
 
 /** (Evaluated in the page, as text: the test project has no DOM types.) What sticks out past the viewport, for a failure message. */
 export const WIDER_THAN_VIEWPORT = `[...document.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > window.innerWidth).map((e) => e.tagName + "." + e.className).slice(0, 8).join(" ")`;
+
+/**
+ * Accessibility problems axe-core finds on the page as it is now (labels, names,
+ * roles, landmarks, contrast), as "rule: target" strings. axe's source is
+ * evaluated over the DevTools protocol, which the page's strict CSP does not
+ * govern, so nothing about the page changes for the test.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const { source } = (await import("axe-core")) as unknown as { source: string };
+  if (!(await page.evaluate<boolean>("typeof window.axe !== 'undefined'"))) await page.evaluate(source);
+  return page.evaluate<string[]>(
+    `window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+       .then((r) => r.violations.flatMap((v) => v.nodes.map((n) => v.id + ": " + n.target.join(" "))))`,
+  );
+}

@@ -20,7 +20,12 @@ function newestMtime(dir: string): number {
 export function ensureDashboardBuilt(root: string): void {
   const index = path.join(root, "dist/web/index.html");
   if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(path.join(root, "web"))) return;
-  execFileSync(path.join(root, "node_modules/.bin/vite"), ["build", "--config", "web/vite.config.mts", "--logLevel", "warn"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(path.join(root, "node_modules/.bin/vite"), ["build", "--config", "web/vite.config.mts", "--logLevel", "warn"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    // vitest sets NODE_ENV=test, which would make Vite bundle React's development build; test what `npm run build` ships.
+    env: { ...process.env, NODE_ENV: "production" },
+  });
 }
 
 /** The Chromium executable for playwright-core (installed with apt-get when missing and possible). */

@@ -31,6 +31,8 @@ const ADMIN_NAV = [
   ["/admin/disputes", "Dispute queue"],
 ] as const;
 
+let tokenExchange: Promise<{ user: UserView }> | null = null;
+
 export function App() {
   const path = usePath();
   const [user, setUser] = useState<UserView | null | undefined>(undefined);
@@ -39,8 +41,9 @@ export function App() {
   useEffect(() => {
     // A one-click sign-in link (printed by `npm start`) carries its token in the fragment, which never reaches a server log.
     const token = /^#sign-in=([\w-]+)$/.exec(location.hash)?.[1];
+    // The token works once: exchange it once per page load, even when StrictMode (development) runs this effect twice.
     const start = token
-      ? api<{ user: UserView }>("POST", "/session", { sign_in_token: token }).finally(() => history.replaceState(null, "", location.pathname))
+      ? (tokenExchange ??= api<{ user: UserView }>("POST", "/session", { sign_in_token: token }).finally(() => history.replaceState(null, "", location.pathname)))
       : api<{ user: UserView }>("GET", "/session");
     start.then(
       (s) => setUser(s.user),

@@ -2489,6 +2489,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's spend limits
+         * @description What the user sees at GET /api/v1/credits/limits: the limits in force, the admin's ceilings (set with PUT /api/v1/admin/users/:id/limits), what they spent today and this month, and their low-credit threshold.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user's limits (null = none). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /**
+         * Set a user's spend-limit ceilings
+         * @description The highest daily and monthly limits the user may set (null removes a ceiling). A ceiling applies even when the user set no limit, and one below the user's own limit lowers that limit. Recorded in the audit log (`limits.change`, before and after).
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateSpendCeilingsRequest"];
+                };
+            };
+            responses: {
+                /** @description The user's limits after the change. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpendLimits"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/credits/system/summary": {
         parameters: {
             query?: never;
@@ -2518,6 +2673,86 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["SystemCreditSummary"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `forbidden`: Not allowed for this role. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credits/system/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * System-wide spend per day
+         * @description Credits spent per UTC day over the last `days` days (today included), across all users, split by job kind: the same `charge` transfers the system summary counts as `spent`. Every day is present (0 when nothing was spent). The admin dashboard's spend chart.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many UTC days, today included (default 30, max 90). */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The days, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemSpendByDay"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description `unauthenticated`: No key, or an unknown or revoked key. */
@@ -6398,98 +6633,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/users/{id}/limits": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /**
-         * Set a user's spend-limit ceilings
-         * @description The highest daily and monthly limits the user may set (null removes a ceiling). A ceiling applies even when the user set no limit, and one below the user's own limit lowers that limit. Recorded in the audit log (`limits.change`, before and after).
-         *
-         *     Credit cost: free (holds and charges nothing).
-         */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UpdateSpendCeilingsRequest"];
-                };
-            };
-            responses: {
-                /** @description The user's limits after the change. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SpendLimits"];
-                    };
-                };
-                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description `forbidden`: Not allowed for this role. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description `internal`: Something failed on our side (never with a stack trace). */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6896,6 +7039,21 @@ export interface components {
             /** @description Why, for the audit log. */
             reason?: string;
         };
+        SpendLimits: {
+            /** @description The daily limit in force: yours, or the admin's ceiling if lower; null = none. */
+            daily: number | null;
+            /** @description The monthly limit in force; null = none. */
+            monthly: number | null;
+            /** @description The admin's ceiling on your daily limit; null = none. */
+            ceiling_daily: number | null;
+            ceiling_monthly: number | null;
+            /** @description Credits held or charged by holds placed this UTC day, less releases, refunds and dispute refunds. */
+            spent_today: number;
+            /** @description The same for this calendar month (UTC). */
+            spent_this_month: number;
+            /** @description Your low-credit alert threshold; null = the default rule. */
+            low_credit_threshold: number | null;
+        };
         /** @description All-time totals over every user account, from one consistent snapshot. */
         SystemCreditSummary: {
             /** Format: date-time */
@@ -6953,6 +7111,44 @@ export interface components {
                 outstanding: number;
                 /** @description outstanding − held. */
                 available: number;
+            }[];
+        };
+        /** @description Credits spent per UTC day across all users (the `charge` transfers the system summary counts as spent), oldest day first, every day present. */
+        SystemSpendByDay: {
+            /** Format: date-time */
+            as_of: string;
+            /**
+             * @description First day (UTC), YYYY-MM-DD.
+             * @example 2025-06-01
+             */
+            from: string;
+            /**
+             * @description Last day (UTC, today), YYYY-MM-DD.
+             * @example 2025-06-30
+             */
+            to: string;
+            days: number;
+            /** @description Credits spent over the whole window (the sum of `by_day[].spent`). */
+            total: number;
+            /**
+             * @description US dollars as a decimal string.
+             * @example 1.20
+             */
+            total_usd: string;
+            by_day: {
+                /** @example 2025-06-30 */
+                date: string;
+                spent: number;
+                /**
+                 * @description US dollars as a decimal string.
+                 * @example 1.20
+                 */
+                spent_usd: string;
+                by_kind: {
+                    /** @description The job kind; `other` for charges without a job (captured holds, consume). */
+                    kind: string;
+                    credits: number;
+                }[];
             }[];
         };
         Dispute: {
@@ -7318,21 +7514,6 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
-        };
-        SpendLimits: {
-            /** @description The daily limit in force: yours, or the admin's ceiling if lower; null = none. */
-            daily: number | null;
-            /** @description The monthly limit in force; null = none. */
-            monthly: number | null;
-            /** @description The admin's ceiling on your daily limit; null = none. */
-            ceiling_daily: number | null;
-            ceiling_monthly: number | null;
-            /** @description Credits held or charged by holds placed this UTC day, less releases, refunds and dispute refunds. */
-            spent_today: number;
-            /** @description The same for this calendar month (UTC). */
-            spent_this_month: number;
-            /** @description Your low-credit alert threshold; null = the default rule. */
-            low_credit_threshold: number | null;
         };
         UpdateSpendLimitsRequest: {
             /** @description Credits you may spend per UTC day; null clears your own limit (an admin ceiling still applies). */

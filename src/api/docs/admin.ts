@@ -1,8 +1,9 @@
 /** OpenAPI for the admin routes (role admin; 403 forbidden for other keys). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
-import { adminCreditsResult, adminUserCreated, adminUserDetail, balanceView, forgiveResult, monthlySummaryView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { spendLimitsView } from "../limits-schemas";
+import { adminCreditsResult, adminUserCreated, adminUserDetail, balanceView, forgiveResult, monthlySummaryView, systemSpendView, systemSummaryView, transactionsPage, userView, usersPage } from "../response-schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, idempotencyHeader, listUsersQuery, removeCreditsBody, summaryQuery, systemSpendQuery, transactionsQuery } from "../schemas";
 
 const TAG = "Admin";
 
@@ -88,9 +89,22 @@ export function adminDocs(registry: OpenAPIRegistry): void {
     response: { status: 200, description: "The summary.", schema: monthlySummaryView }, errors: ["invalid_request", "not_found"],
   });
   documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/users/:id/limits`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "A user's spend limits",
+    description: "What the user sees at GET /api/v1/credits/limits: the limits in force, the admin's ceilings (set with PUT /api/v1/admin/users/:id/limits), what they spent today and this month, and their low-credit threshold.",
+    response: { status: 200, description: "The user's limits (null = none).", schema: spendLimitsView }, errors: ["not_found"],
+  });
+  documentRoute(registry, {
     method: "get", path: `${API_BASE}/admin/credits/system/summary`, tags: [TAG], auth: "admin", credits: 0,
     summary: "System-wide credit totals",
     description: "All time: issued, spent, refunded, released, expired, removed, held and outstanding, overall and per credit type. outstanding = issued − spent + dispute_refunded − expired − removed.",
     response: { status: 200, description: "The totals.", schema: systemSummaryView }, errors: [],
+  });
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/admin/credits/system/spend`, tags: [TAG], auth: "admin", credits: 0,
+    summary: "System-wide spend per day",
+    description: "Credits spent per UTC day over the last `days` days (today included), across all users, split by job kind: the same `charge` transfers the system summary counts as `spent`. Every day is present (0 when nothing was spent). The admin dashboard's spend chart.",
+    query: systemSpendQuery,
+    response: { status: 200, description: "The days, oldest first.", schema: systemSpendView }, errors: ["invalid_request"],
   });
 }

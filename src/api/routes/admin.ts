@@ -11,10 +11,14 @@ import { createUserByAdmin, getUserView, listUsers, setCreditStatus } from "../.
 import { forgiveDebt } from "../../credits/debts";
 import { monthlySummaryOfUser } from "../../credits/summary";
 import { systemSummary } from "../../credits/system-summary";
+import { systemSpendByDay } from "../../credits/system-spend";
+import { limitsOf } from "../../credits/spend-limits";
+import { NotFound } from "../../errors";
+import { UUID_RE } from "../../lib/ids";
 import { currentUser, requireAdmin } from "../auth";
 import { idempotencyKeyFrom } from "../idempotency";
 import { requestIdOf } from "../request-id";
-import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, listUsersQuery, removeCreditsBody, summaryQuery, transactionsQuery } from "../schemas";
+import { addCreditsBody, balanceQuery, createUserBody, creditStatusBody, forgiveBody, listUsersQuery, removeCreditsBody, summaryQuery, systemSpendQuery, transactionsQuery } from "../schemas";
 import { parse } from "../validate";
 
 export function adminRouter(ctx: AppContext): Router {
@@ -50,6 +54,12 @@ export function adminRouter(ctx: AppContext): Router {
     res.json(await monthlySummaryOfUser(ctx, req.params.id, parse(summaryQuery, req.query, "query").month));
   });
 
+  // The read side of PUT /admin/users/:id/limits (routes/limits.ts): the admin's user page shows the ceilings it edits.
+  r.get("/admin/users/:id/limits", async (req, res) => {
+    if (!UUID_RE.test(req.params.id)) throw new NotFound("User");
+    res.json(await limitsOf(ctx, req.params.id));
+  });
+
   const replyCredits = (res: Response, out: AdminCreditsResult) => {
     if (out.replayed) res.set("Idempotent-Replayed", "true");
     res.status(201).json({ transaction: out.transaction, balance: out.balance });
@@ -76,6 +86,10 @@ export function adminRouter(ctx: AppContext): Router {
 
   r.get("/admin/credits/system/summary", async (_req, res) => {
     res.json(await systemSummary(ctx));
+  });
+
+  r.get("/admin/credits/system/spend", async (req, res) => {
+    res.json(await systemSpendByDay(ctx, parse(systemSpendQuery, req.query, "query").days));
   });
 
   return r;

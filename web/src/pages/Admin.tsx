@@ -4,12 +4,13 @@
  * a chart, alerts, the dispute queue and a link to Bull Board.
  */
 import { type FormEvent, useState } from "react";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
 import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 import { DisputeTable } from "./Disputes";
 import { TransactionTable } from "./Transactions";
+import { COLORS } from "./Usage";
 
 export function AdminApp({ path }: { path: string }) {
   const user = /^\/admin\/users\/([0-9a-f-]{36})$/.exec(path);
@@ -87,12 +88,13 @@ function UserDetail({ id }: { id: string }) {
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
-  const [ceil, setCeil] = useState({ daily: "", monthly: "" });
+  const [tick, setTick] = useState(0);
   const refresh = () => {
     user.reload();
     balance.reload();
     lots.reload();
     history.reload();
+    setTick((t) => t + 1);
   };
   const act = async (what: string, fn: () => Promise<unknown>) => {
     setMsg(null);
@@ -112,7 +114,6 @@ function UserDetail({ id }: { id: string }) {
     );
   };
   const u = user.data;
-  const ceiling = (v: string) => (v.trim() === "" ? null : Number(v));
   return (
     <>
       <p>
@@ -164,23 +165,7 @@ function UserDetail({ id }: { id: string }) {
             </button>
           )}
         </p>
-        <form
-          className="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act("Limits saved.", () => put(`/admin/users/${id}/limits`, { ceiling_daily: ceiling(ceil.daily), ceiling_monthly: ceiling(ceil.monthly) }));
-          }}
-        >
-          <Field label="Daily ceiling (credits)">
-            <input type="number" min={0} value={ceil.daily} onChange={(e) => setCeil({ ...ceil, daily: e.target.value })} placeholder="none" />
-          </Field>
-          <Field label="Monthly ceiling (credits)">
-            <input type="number" min={0} value={ceil.monthly} onChange={(e) => setCeil({ ...ceil, monthly: e.target.value })} placeholder="none" />
-          </Field>
-          <button type="submit" className="secondary">
-            Save limits
-          </button>
-        </form>
+        <CeilingsForm userId={id} reason={reason} act={act} key={tick} />
         {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
       </section>
       <section aria-labelledby="lots-title">
@@ -199,6 +184,59 @@ function UserDetail({ id }: { id: string }) {
         {history.error ? <LoadError error={history.error} what="History" /> : null}
         <TransactionTable rows={history.data?.data ?? []} />
       </section>
+    </>
+  );
+}
+
+interface UserLimits {
+  daily: number | null;
+  monthly: number | null;
+  ceiling_daily: number | null;
+  ceiling_monthly: number | null;
+  spent_today: number;
+  spent_this_month: number;
+}
+
+/**
+ * The user's limit ceilings (the most they may set themselves), from
+ * GET /admin/users/:id/limits; saving sends only what changed, so setting one
+ * ceiling never clears the other. Empty means no ceiling.
+ */
+function CeilingsForm({ userId, reason, act }: { userId: string; reason: string; act: (what: string, fn: () => Promise<unknown>) => Promise<void> }) {
+  const limits = useLoad(() => get<UserLimits>(`/admin/users/${userId}/limits`), [userId]);
+  const l = limits.data;
+  const loaded = { daily: l?.ceiling_daily?.toString() ?? "", monthly: l?.ceiling_monthly?.toString() ?? "" };
+  const [form, setForm] = useState<{ daily: string; monthly: string } | null>(null);
+  const f = form ?? loaded;
+  const toCeiling = (v: string) => (v.trim() === "" ? null : Number(v));
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, number | string | null> = {};
+    if (f.daily !== loaded.daily) body.ceiling_daily = toCeiling(f.daily);
+    if (f.monthly !== loaded.monthly) body.ceiling_monthly = toCeiling(f.monthly);
+    if (reason.trim()) body.reason = reason.trim();
+    void act("Limit ceilings saved.", () => put(`/admin/users/${userId}/limits`, body));
+  };
+  return (
+    <>
+      <h3 className="sub">Spend limit ceilings</h3>
+      {limits.error ? <LoadError error={limits.error} what="Limits" /> : null}
+      {l ? (
+        <p className="muted" data-testid="user-limits">
+          In force: daily {l.daily === null ? "none" : fmt(l.daily)} (spent today {fmt(l.spent_today)}), monthly {l.monthly === null ? "none" : fmt(l.monthly)} (spent this month {fmt(l.spent_this_month)}).
+        </p>
+      ) : null}
+      <form className="inline-form" onSubmit={save}>
+        <Field label="Daily ceiling (credits)" hint="empty: none">
+          <input type="number" min={0} step={1} value={f.daily} onChange={(e) => setForm({ ...f, daily: e.target.value })} placeholder="none" />
+        </Field>
+        <Field label="Monthly ceiling (credits)" hint="empty: none">
+          <input type="number" min={0} step={1} value={f.monthly} onChange={(e) => setForm({ ...f, monthly: e.target.value })} placeholder="none" />
+        </Field>
+        <button type="submit" className="secondary">
+          Save ceilings
+        </button>
+      </form>
     </>
   );
 }
@@ -259,22 +297,7 @@ function SystemPage() {
           </div>
         ) : null}
       </section>
-      <section aria-labelledby="spend-chart-title">
-        <h2 id="spend-chart-title">Credits by flow</h2>
-        <div className="chart" role="img" aria-label="Bar chart of credits issued, spent, refunded, expired and outstanding">
-          {s ? (
-            <ResponsiveContainer width="100%" height={240}>
-              <BarChart data={totals.map(([name, credits]) => ({ name, credits }))}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="name" fontSize={11} />
-                <YAxis allowDecimals={false} fontSize={11} width={50} />
-                <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
-                <Bar dataKey="credits" fill="#2563eb" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          ) : null}
-        </div>
-      </section>
+      <SpendChart money={money} />
       <section aria-labelledby="alerts-title">
         <h2 id="alerts-title">Alerts</h2>
         {alerts.error ? <LoadError error={alerts.error} what="Alerts" /> : null}
@@ -294,6 +317,77 @@ function SystemPage() {
         </p>
       </section>
     </>
+  );
+}
+
+interface SystemSpend {
+  from: string;
+  to: string;
+  days: number;
+  total: number;
+  total_usd: string;
+  by_day: { date: string; spent: number; spent_usd: string; by_kind: { kind: string; credits: number }[] }[];
+}
+
+/** Credits spent per day across all users (GET /admin/credits/system/spend), stacked by job kind like the Usage page. */
+function SpendChart({ money }: { money: (n: number) => string }) {
+  const spend = useLoad(() => get<SystemSpend>("/admin/credits/system/spend?days=30"), []);
+  const s = spend.data;
+  const kinds = s ? [...new Set(s.by_day.flatMap((d) => d.by_kind.map((k) => k.kind)))].sort() : [];
+  const rows = s?.by_day.map((d) => ({ day: d.date.slice(5), ...Object.fromEntries(d.by_kind.map((k) => [k.kind, k.credits])) })) ?? [];
+  return (
+    <section aria-labelledby="spend-chart-title">
+      <h2 id="spend-chart-title">Credits spent per day, last 30 days</h2>
+      {spend.error ? <LoadError error={spend.error} what="System spend" /> : null}
+      <p>
+        Total: <strong data-testid="system-spend-total">{s ? fmt(s.total) : "…"}</strong> credits{s ? ` (${money(s.total)})` : ""}
+      </p>
+      <div className="chart" role="img" aria-label={s ? `Bar chart of credits spent per day by job kind, ${s.from} to ${s.to}; ${s.total} credits in all` : "Loading chart"}>
+        {s ? (
+          <ResponsiveContainer width="100%" height={260}>
+            <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="day" fontSize={11} interval="preserveStartEnd" />
+              <YAxis allowDecimals={false} fontSize={11} width={50} />
+              <Tooltip cursor={{ fill: "rgba(0, 0, 0, 0.04)" }} />
+              <Legend />
+              {kinds.map((k, i) => (
+                <Bar key={k} dataKey={k} stackId="spend" fill={COLORS[i % COLORS.length]} isAnimationActive={false} />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        ) : null}
+      </div>
+      {s ? (
+        <details>
+          <summary>The chart's numbers</summary>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Day (UTC)</th>
+                  <th scope="col" className="num">Credits</th>
+                  <th scope="col" className="num">Dollars</th>
+                  <th scope="col">By kind</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.by_day
+                  .filter((d) => d.spent > 0)
+                  .map((d) => (
+                    <tr key={d.date} data-testid="spend-day" data-date={d.date}>
+                      <td>{d.date}</td>
+                      <td className="num" data-testid="spend-day-credits">{fmt(d.spent)}</td>
+                      <td className="num">${d.spent_usd}</td>
+                      <td>{d.by_kind.map((k) => `${k.kind} ${fmt(k.credits)}`).join(", ")}</td>
+                    </tr>
+                  ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
+    </section>
   );
 }
 

@@ -1,6 +1,8 @@
 /** Balance, lots and their expiry, plan and portal, this month's spend, limits and the low-credit threshold. */
-import { type FormEvent, useEffect, useState } from "react";
-import { type ApiError, type Balance, get, type Page, post, put, type Summary } from "../api";
+import { type FormEvent, useState } from "react";
+import { type ApiError, type Balance, get, type Page, put, type Summary } from "../api";
+import { Link } from "../router";
+import { PortalButton } from "./Buy";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 
 interface Lot {
@@ -90,21 +92,7 @@ export function Overview() {
 }
 
 function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | null }) {
-  const [portalError, setPortalError] = useState<ApiError | null>(null);
   const active = subs?.find((s) => s.status === "active" || s.status === "past_due" || s.status === "trialing");
-  const portal = async () => {
-    setPortalError(null);
-    try {
-      const { url } = await post<{ url: string }>("/billing/portal");
-      location.assign(url);
-    } catch (err) {
-      setPortalError(toApiError(err));
-    }
-  };
-  // The payment-failed email links to /?portal=1: portal sessions are short-lived, so the link opens a fresh one here.
-  useEffect(() => {
-    if (new URLSearchParams(location.search).get("portal") === "1") void portal();
-  }, []);
   return (
     <>
       {error ? <LoadError error={error} what="Subscriptions" /> : null}
@@ -114,72 +102,87 @@ function Plan({ subs, error }: { subs: Subscription[] | null; error: ApiError | 
           {active.cancel_at_period_end ? "ends" : "renews"} on {dateTime(active.current_period_end)}.
         </p>
       ) : subs ? (
-        <p className="muted">No subscription: pay as you go (see Buy credits).</p>
+        <p className="muted">
+          No subscription: pay as you go, or pick a plan on <Link href="/buy">Buy credits</Link>.
+        </p>
       ) : null}
-      <button type="button" className="secondary" onClick={() => void portal()}>
-        Manage billing in the Stripe customer portal
-      </button>
-      {portalError ? (
-        portalError.missing ? (
-          <Notice>The billing portal is not available on this server yet.</Notice>
-        ) : (
-          <Notice kind={portalError.status === 503 || portalError.status === 409 ? "info" : "error"}>{portalError.message}</Notice>
-        )
-      ) : null}
+      {/* The payment-failed email links to /?portal=1: portal sessions are short-lived, so the link opens a fresh one here. */}
+      <PortalButton label="Manage billing in the Stripe customer portal" className="secondary" autoOpen={new URLSearchParams(location.search).get("portal") === "1"} />
     </>
   );
 }
 
 /** Numbers in a form field: "" means none (null). */
 const toLimit = (v: string): number | null => (v.trim() === "" ? null : Number(v));
+const show = (n: number | null | undefined) => (n === null || n === undefined ? "" : String(n));
 
+/**
+ * The caller's spend limits and low-credit threshold (GET/PUT /credits/limits).
+ * Only the fields the user changed are sent: the daily/monthly figures shown
+ * are the limits in force (an admin ceiling may be what is shown), and saving
+ * the threshold must not turn a ceiling into the user's own limit.
+ */
 function LimitsForm() {
   const limits = useLoad(() => get<Limits>("/credits/limits"), []);
-  // Until the limits endpoint exists, the low-credit threshold still has its own (GET/PUT /credits/low-credit-alert).
+  // The default threshold in effect; also the fallback where the limits endpoint is missing.
   const alert = useLoad(() => get<{ threshold: number | null; effective_threshold: number }>("/credits/low-credit-alert"), []);
   const [form, setForm] = useState<{ daily: string; monthly: string; threshold: string } | null>(null);
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
   const l = limits.data;
-  const f = form ?? {
-    daily: l?.daily?.toString() ?? "",
-    monthly: l?.monthly?.toString() ?? "",
-    threshold: (l ? l.low_credit_threshold : alert.data?.threshold)?.toString() ?? "",
-  };
+  const loaded = { daily: show(l?.daily), monthly: show(l?.monthly), threshold: show(l ? l.low_credit_threshold : alert.data?.threshold) };
+  const f = form ?? loaded;
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setMsg(null);
+    setBusy(true);
     try {
-      if (l) await put("/credits/limits", { daily: toLimit(f.daily), monthly: toLimit(f.monthly), low_credit_threshold: toLimit(f.threshold) });
-      else await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) });
-      setMsg({ kind: "ok", text: "Saved." });
+      if (l) {
+        const body: Record<string, number | null> = {};
+        if (f.daily !== loaded.daily) body.daily = toLimit(f.daily);
+        if (f.monthly !== loaded.monthly) body.monthly = toLimit(f.monthly);
+        if (f.threshold !== loaded.threshold) body.low_credit_threshold = toLimit(f.threshold);
+        await put("/credits/limits", body);
+      } else {
+        await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) });
+      }
+      setMsg({ kind: "ok", text: "Limits saved." });
       setForm(null);
       limits.reload();
       alert.reload();
     } catch (err) {
       setMsg({ kind: "error", text: toApiError(err).message });
+    } finally {
+      setBusy(false);
     }
   };
   const set = (k: "daily" | "monthly" | "threshold") => (e: { target: { value: string } }) => setForm({ ...f, [k]: e.target.value });
+  const ceiling = (n: number | null) => (n !== null ? `; admin ceiling ${fmt(n)}` : "");
   return (
     <>
-    {limits.error ? <LoadError error={limits.error} what="Spend limits" /> : null}
-    <form onSubmit={(e) => void save(e)} className="inline-form">
-      {l ? (
-        <>
-          <Field label="Daily limit (credits)" hint={`spent today: ${fmt(l.spent_today)}${l.ceiling_daily !== null ? `; admin ceiling ${fmt(l.ceiling_daily)}` : ""}`}>
-            <input type="number" min={0} value={f.daily} onChange={set("daily")} placeholder="none" />
-          </Field>
-          <Field label="Monthly limit (credits)" hint={`spent this month: ${fmt(l.spent_this_month)}${l.ceiling_monthly !== null ? `; admin ceiling ${fmt(l.ceiling_monthly)}` : ""}`}>
-            <input type="number" min={0} value={f.monthly} onChange={set("monthly")} placeholder="none" />
-          </Field>
-        </>
-      ) : null}
-      <Field label="Low-credit alert threshold (credits)" hint={alert.data && !l ? `in effect: ${fmt(alert.data.effective_threshold)}` : undefined}>
-        <input type="number" min={0} value={f.threshold} onChange={set("threshold")} placeholder="default" />
-      </Field>
-      <button type="submit">Save limits</button>
-      {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
-    </form>
+      {limits.error ? <LoadError error={limits.error} what="Spend limits" /> : null}
+      <form onSubmit={(e) => void save(e)} className="inline-form" aria-describedby="limits-help">
+        {l ? (
+          <>
+            <Field label="Daily limit (credits)" hint={`spent today: ${fmt(l.spent_today)}${ceiling(l.ceiling_daily)}`}>
+              <input type="number" min={0} step={1} value={f.daily} onChange={set("daily")} placeholder="none" />
+            </Field>
+            <Field label="Monthly limit (credits)" hint={`spent this month: ${fmt(l.spent_this_month)}${ceiling(l.ceiling_monthly)}`}>
+              <input type="number" min={0} step={1} value={f.monthly} onChange={set("monthly")} placeholder="none" />
+            </Field>
+          </>
+        ) : null}
+        <Field label="Low-credit alert threshold (credits)" hint={alert.data ? `in effect: ${fmt(alert.data.effective_threshold)}` : undefined}>
+          <input type="number" min={0} step={1} value={f.threshold} onChange={set("threshold")} placeholder="default" />
+        </Field>
+        <button type="submit" disabled={busy}>
+          Save limits
+        </button>
+      </form>
+      <p className="muted" id="limits-help">
+        Leave a limit empty for none. A job that would go over a limit is refused (402) before anything is held; the low-credit email goes out when your available credits fall below the threshold.
+      </p>
+      <div aria-live="polite">{msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}</div>
     </>
   );
 }

@@ -8,7 +8,7 @@ import { get, type Job, type Page, qs, type Summary, type Transaction } from "..
 import { fmt, LoadError, useLoad } from "../ui";
 
 const DAYS = 30;
-const COLORS = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"];
+export const COLORS = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"];
 
 /** Every page of `path` until an item is older than `since` (lists are newest first). */
 export async function fetchSince<T extends { created_at: string }>(path: string, since: Date, params: Record<string, string> = {}, max = 5000): Promise<T[]> {
