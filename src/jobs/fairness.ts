@@ -35,6 +35,8 @@
  * starts at 1, so the newcomer goes first until the numbers meet — bounded by
  * the older user's backlog, never starving it.
  */
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
 import type { AppContext } from "../context";
 import { jobStatuses } from "./store";
 
@@ -97,11 +99,28 @@ return 0`;
  * user's only waiting job). Jobs in the order given, so a batch's own jobs
  * keep their order.
  */
+/**
+ * Run a script by its SHA (EVALSHA: the body is not sent and hashed again on
+ * every call — these run once per submit statement and once per job start),
+ * loading it on the first NOSCRIPT (a new or restarted Redis).
+ */
+const shas = new Map<string, string>();
+async function runScript(redis: Redis, lua: string, numKeys: number, args: (string | number)[]): Promise<unknown> {
+  let sha = shas.get(lua);
+  if (!sha) shas.set(lua, (sha = createHash("sha1").update(lua).digest("hex")));
+  try {
+    return await redis.evalsha(sha, numKeys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+    return redis.eval(lua, numKeys, ...args);
+  }
+}
+
 export async function enqueuePriorities(ctx: AppContext, jobs: { id: string; userId: string }[]): Promise<number[]> {
   if (jobs.length === 0) return [];
   const k = keys(ctx.config.QUEUE_PREFIX);
-  const out = (await ctx.redis.eval(
-    ENQUEUE, jobs.length + 1, k.users, ...jobs.map((j) => k.waiting(j.userId)), ...jobs.map((j) => j.id), ...jobs.map((j) => j.userId), MAX_PRIORITY,
+  const out = (await runScript(ctx.redis, ENQUEUE, jobs.length + 1,
+    [k.users, ...jobs.map((j) => k.waiting(j.userId)), ...jobs.map((j) => j.id), ...jobs.map((j) => j.userId), MAX_PRIORITY],
   )) as number[];
   return out.map((p) => Math.max(1, Math.min(MAX_PRIORITY, Number(p))));
 }
@@ -115,7 +134,7 @@ export async function forgetWaiting(ctx: AppContext, userId: string, jobId: stri
 export async function startFair(ctx: AppContext, userId: string, jobId: string): Promise<boolean> {
   const k = keys(ctx.config.QUEUE_PREFIX);
   const now = ctx.clock.now().getTime();
-  const r = await ctx.redis.eval(START, 2, k.waiting(userId), k.running(userId), jobId, now, now + START_LEASE_MS, ctx.config.USER_MAX_RUNNING);
+  const r = await runScript(ctx.redis, START, 2, [k.waiting(userId), k.running(userId), jobId, now, now + START_LEASE_MS, ctx.config.USER_MAX_RUNNING]);
   return Number(r) === 1;
 }
 
