@@ -151,6 +151,8 @@ export const forgiveBody = z
 
 export const listUsersQuery = pageQuery.extend({
   status: z.enum(["active", "paused"]).optional().meta({ description: "Only users whose credit service is in this state." }),
+  q: z.string().trim().min(1).max(200).optional()
+    .meta({ description: "Search: part of the email or name (case-insensitive), or the start of the user id." }),
 });
 
 // ---------------------------------------------------------------- keys

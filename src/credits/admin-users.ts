@@ -79,11 +79,18 @@ export async function createUserByAdmin(ctx: AppContext, u: { email: string; nam
   });
 }
 
-export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: string; status?: CreditStatus }): Promise<Page<UserView>> {
+export async function listUsers(ctx: AppContext, q: { limit: number; cursor?: string; status?: CreditStatus; q?: string }): Promise<Page<UserView>> {
   const cursor = decodeCursor(q.cursor);
   const params: unknown[] = [q.limit + 1];
   let where = "true";
   if (q.status) where += ` AND credit_status = $${params.push(q.status)}`;
+  if (q.q) {
+    // The text is a value, never SQL; LIKE's own wildcards in it match literally.
+    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const i = params.push(like);
+    const prefix = params.push(`${q.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where += ` AND (email ILIKE $${i} OR coalesce(name, '') ILIKE $${i} OR id::text LIKE $${prefix})`;
+  }
   if (cursor) {
     params.push(cursor.createdAt, cursor.id);
     where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;

@@ -254,6 +254,23 @@ describe("pause and resume", () => {
     const [{ n }] = await p.ctx.ds.query(`SELECT count(*)::int AS n FROM users`);
     expect(seen.size).toBe(n);
   });
+
+  it("searches all users on the server: part of the email or name, any case, or the start of the id; wildcards match literally", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const made = [];
+    for (const email of [`Ada.${tag}@example.com`, `bob_${tag}@example.com`, `bobx${tag}@example.com`]) {
+      made.push((await post(admin, "/admin/users", { email, ...(email.startsWith("Ada") ? { name: `Ada Search ${tag}` } : {}) })).body);
+    }
+    // More users than one page, so a page-local filter would miss them.
+    const ids = async (q: string, extra = "") => ((await get(admin, `/admin/users?limit=2${extra}&q=${encodeURIComponent(q)}`)).body.data as { id: string }[]).map((u) => u.id).sort();
+    expect(await ids(`ada.${tag.toUpperCase()}`)).toEqual([made[0].id]);
+    expect(await ids(`search ${tag}`)).toEqual([made[0].id]);
+    expect(await ids(`bob_${tag}`)).toEqual([made[1].id]); // "_" is not "any character": bobx… does not match
+    expect(await ids(made[2].id.slice(0, 13))).toEqual([made[2].id]);
+    expect(await ids(`%${tag}`)).toEqual([]);
+    expect(await ids(tag, "&status=paused")).toEqual([]);
+    expectError(await get(admin, `/admin/users?q=${"x".repeat(201)}`), 400, "invalid_request");
+  });
 });
 
 describe("system summary", () => {

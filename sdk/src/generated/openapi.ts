@@ -1513,6 +1513,8 @@ export interface paths {
                     cursor?: string;
                     /** @description Only users whose credit service is in this state. */
                     status?: "active" | "paused";
+                    /** @description Search: part of the email or name (case-insensitive), or the start of the user id. */
+                    q?: string;
                 };
                 header?: never;
                 path?: never;

@@ -3,7 +3,7 @@
  * limits, add/remove credits, pause/resume with a reason), system totals with
  * a chart, alerts, the dispute queue and a link to Bull Board.
  */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
 import { Link } from "../router";
@@ -23,9 +23,14 @@ export function AdminApp({ path }: { path: string }) {
 function UsersPage() {
   const [status, setStatus] = useState("");
   const [search, setSearch] = useState("");
-  const users = useLoad(() => get<Page<UserView>>(`/admin/users${qs({ status, limit: 200 })}`), [status]);
-  const q = search.trim().toLowerCase();
-  const rows = (users.data?.data ?? []).filter((u) => !q || u.email.toLowerCase().includes(q) || (u.name ?? "").toLowerCase().includes(q) || u.id.startsWith(q));
+  // The server searches every user (email, name, id prefix); a pause while typing saves a request per key.
+  const [q, setQ] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const users = useLoad(() => get<Page<UserView>>(`/admin/users${qs({ status, q: q || undefined, limit: 200 })}`), [status, q]);
+  const rows = users.data?.data ?? [];
   return (
     <>
       <h1>Users</h1>
