@@ -246,6 +246,26 @@ describe("user dashboard", () => {
     await s.close();
   });
 
+  it("a debt from a refunded purchase shows on the Overview with the way to repay it", async () => {
+    const u = await p.user({ credits: 9 });
+    await p.ctx.ds.query(`INSERT INTO credit_debts (user_id, credit_type, reason, amount) VALUES ($1, 'standard', 'refund', 4)`, [u.id]);
+    try {
+      const s = await openSession(browser, p.url);
+      await signIn(s.page, u.key, "/");
+      const notice = s.page.getByTestId("balance-debt");
+      await notice.filter({ hasText: "You owe 4 credits" }).waitFor();
+      await notice.getByRole("link", { name: "Buy credits" }).waitFor();
+      // What the notice says is what the API does.
+      const refused = await p.api(u.key, "POST", "/api/v1/jobs", { kind: "script", input: { script: "wordcount", parameters: { text: "a" } } });
+      expect(refused.status).toBe(402);
+      expect(refused.body.error.details).toMatchObject({ reason: "debt", debt: 4 });
+      expect(s.errors).toEqual([]);
+      await s.close();
+    } finally {
+      await p.ctx.ds.query(`DELETE FROM credit_debts WHERE user_id = $1`, [u.id]);
+    }
+  });
+
   it("is usable at 390 px wide", async () => {
     const u = await p.user({ credits: 10 });
     const s = await openSession(browser, p.url, { width: 390, height: 844 });

@@ -80,6 +80,10 @@ export interface Balance {
   posted: number;
   status: "active" | "paused";
   by_type: { credit_type: string; available: number; held: number; posted: number }[];
+  /** Credits owed after a Stripe refund or lost chargeback; while > 0 new work is refused. */
+  debt: number;
+  /** Purchased credits frozen by an open chargeback. */
+  frozen: number;
 }
 export interface Transaction {
   id: string;

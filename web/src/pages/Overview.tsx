@@ -39,6 +39,17 @@ export function Overview() {
       <h1>Overview</h1>
       {balance.error ? <LoadError error={balance.error} what="Your balance" /> : null}
       {b?.status === "paused" ? <Notice kind="error">Your credit service is paused by an admin: new jobs are refused.</Notice> : null}
+      {b && b.debt > 0 ? (
+        <Notice kind="error">
+          <span data-testid="balance-debt">
+            You owe {fmt(b.debt)} credits: a refunded or charged-back purchase took back credits that were already spent. New jobs are
+            refused until a purchase repays it (<Link href="/buy">Buy credits</Link>).
+          </span>
+        </Notice>
+      ) : null}
+      {b && b.frozen > 0 ? (
+        <Notice kind="info">{fmt(b.frozen)} purchased credits are frozen while a chargeback of their payment is open.</Notice>
+      ) : null}
       <section className="cards" aria-label="Balance">
         <div className="card">
           <h2>Available</h2>
