@@ -12,6 +12,7 @@ import { testKinds } from "../helpers/kinds";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
 import { SmtpSink } from "../helpers/smtp-sink";
 import type Stripe from "stripe";
+import { expect } from "vitest";
 
 export interface BillingBed {
   p: Platform;
@@ -74,4 +75,24 @@ export async function emailOf(bed: BillingBed, userId: string): Promise<string> 
 /** Wait until `n` emails of `kind` reached the SMTP sink for this address. */
 export async function waitForMail(bed: BillingBed, to: string, kind: string, n = 1) {
   return waitFor(async () => (bed.smtp.to(to, kind).length >= n ? bed.smtp.to(to, kind) : null), { what: `${n} ${kind} email(s) to ${to}` });
+}
+
+export interface Subscribed {
+  user: { id: string; key: string };
+  /** Stripe's subscription id. */
+  subId: string;
+  /** Our subscriptions row. */
+  localId: string;
+}
+
+/** A new user subscribed to `plan` through Checkout, all events delivered. */
+export async function subscribed(bed: BillingBed, plan: string): Promise<Subscribed> {
+  const user = await bed.p.user();
+  const r = await bed.p.api(user.key, "POST", "/api/v1/subscriptions", { package_id: plan });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  expect(r.body).toMatchObject({ action: "checkout", checkout: { mode: "subscription", status: "open" } });
+  await bed.send(...bed.stripe.completeCheckout(r.body.session_id));
+  const subId = bed.stripe.sessions.get(r.body.session_id)!.subscription as string;
+  const local = await bed.q<{ id: string }>(`SELECT id FROM subscriptions WHERE stripe_subscription_id = $1`, [subId]);
+  return { user, subId, localId: local[0]!.id };
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lotExpiryTask } from "../../src/billing/tasks/lot-expiry";
 import { stripeReconcileTask } from "../../src/billing/tasks/stripe-reconcile";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, emailOf, startBillingBed, waitForMail } from "./harness";
+import { type BillingBed, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 let bed: BillingBed;
 beforeAll(async () => {
@@ -18,24 +18,8 @@ afterAll(async () => {
   await bed?.close();
 });
 
-interface Subscribed {
-  user: { id: string; key: string };
-  subId: string;
-  localId: string;
-}
-
 /** A user subscribed to `plan` through Checkout, all events delivered. */
-async function subscribed(plan: string): Promise<Subscribed> {
-  const user = await bed.p.user();
-  const r = await bed.p.api(user.key, "POST", "/api/v1/subscriptions", { package_id: plan });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  expect(r.body).toMatchObject({ action: "checkout", checkout: { mode: "subscription", status: "open" } });
-  const events = bed.stripe.completeCheckout(r.body.session_id);
-  await bed.send(...events);
-  const subId = bed.stripe.sessions.get(r.body.session_id)!.subscription as string;
-  const local = await bed.q<{ id: string }>(`SELECT id FROM subscriptions WHERE stripe_subscription_id = $1`, [subId]);
-  return { user, subId, localId: local[0]!.id };
-}
+const subscribed = (plan: string): Promise<Subscribed> => subscribedIn(bed, plan);
 
 async function mySubscription(s: Subscribed) {
   const r = await bed.p.api(s.user.key, "GET", "/api/v1/subscriptions");

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import { checkLedger } from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, startBillingBed } from "./harness";
+import { type BillingBed, startBillingBed, type Subscribed, subscribed as subscribedIn } from "./harness";
 
 let bed: BillingBed;
 beforeAll(async () => {
@@ -23,21 +23,8 @@ afterAll(async () => {
   await bed?.close();
 });
 
-interface Subscribed {
-  user: { id: string; key: string };
-  subId: string;
-  localId: string;
-}
-
-async function subscribed(plan: string): Promise<Subscribed> {
-  const user = await bed.p.user();
-  const r = await bed.p.api(user.key, "POST", "/api/v1/subscriptions", { package_id: plan });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  await bed.send(...bed.stripe.completeCheckout(r.body.session_id));
-  const subId = bed.stripe.sessions.get(r.body.session_id)!.subscription as string;
-  const local = await bed.q<{ id: string }>(`SELECT id FROM subscriptions WHERE stripe_subscription_id = $1`, [subId]);
-  return { user, subId, localId: local[0]!.id };
-}
+/** A user subscribed to `plan` through Checkout, all events delivered. */
+const subscribed = (plan: string): Promise<Subscribed> => subscribedIn(bed, plan);
 
 /** The Stripe price of a plan (as our own API would create it). */
 async function priceOf(code: string): Promise<string> {
