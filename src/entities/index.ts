@@ -24,6 +24,7 @@ import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits
 import { Clawbacks1765000000900 } from "./migrations/1765000000900-Clawbacks";
 import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
 import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
+import { AdmissionProbe1765000001500 } from "./migrations/1765000001500-AdmissionProbe";
 
 export const entities = [
   UserEntity,
@@ -49,6 +50,7 @@ export const migrations = [
   Clawbacks1765000000900,
   BillingRest1765000001000,
   BurnOrder1765000001200,
+  AdmissionProbe1765000001500,
 ];
 
 export * from "./api-key";

@@ -55,14 +55,18 @@ BEGIN
          FROM ledger_accounts a WHERE a.id = p_account);
     RETURN;
   END IF;
-  -- Expired-but-unswept lots and spend limits for the total, under the row lock just taken (see ledger_admission_refusal).
-  SELECT * INTO v_refusal FROM ledger_admission_refusal(p_account, v_acc.credits_posted - v_acc.debits_posted, v_acc.debits_pending - v_total,
-                                                        v_total, v_acc.spend_limit_daily, v_acc.spend_limit_monthly, 0);
-  IF v_refusal.status IS NOT NULL THEN
-    UPDATE ledger_accounts SET debits_pending = debits_pending - v_total WHERE id = p_account;
-    DELETE FROM ledger_transfers WHERE id = ANY (p_ids);
-    RETURN QUERY SELECT v_refusal.status, v_refusal.available;
-    RETURN;
+  -- Expired-but-unswept lots and spend limits for the total, under the row lock just taken (see ledger_admission_refusal);
+  -- an account with neither (the common case) costs one index probe.
+  IF v_acc.spend_limit_daily IS NOT NULL OR v_acc.spend_limit_monthly IS NOT NULL
+     OR EXISTS (SELECT 1 FROM ledger_lots l WHERE l.account_id = p_account AND l.remaining > 0 AND l.expires_at <= now()) THEN
+    SELECT * INTO v_refusal FROM ledger_admission_refusal(p_account, v_acc.credits_posted - v_acc.debits_posted, v_acc.debits_pending - v_total,
+                                                          v_total, v_acc.spend_limit_daily, v_acc.spend_limit_monthly, 0);
+    IF v_refusal.status IS NOT NULL THEN
+      UPDATE ledger_accounts SET debits_pending = debits_pending - v_total WHERE id = p_account;
+      DELETE FROM ledger_transfers WHERE id = ANY (p_ids);
+      RETURN QUERY SELECT v_refusal.status, v_refusal.available;
+      RETURN;
+    END IF;
   END IF;
   UPDATE ledger_accounts SET credits_pending = credits_pending + v_total WHERE id = v_sys;
   INSERT INTO ledger_pending (transfer_id, account_id, amount, expires_at)
