@@ -12,6 +12,8 @@ export class PgProxy {
   private readonly sockets = new Set<Socket>();
   private server: Server;
   private listening = false;
+  /** A lost answer to stage (loseAnswer). */
+  private armed: { marker: Buffer; afterMs: number; done: () => void } | null = null;
   /** Connections made through the proxy so far. */
   connections = 0;
 
@@ -34,6 +36,18 @@ export class PgProxy {
     via.port = String(port);
     proxy = new PgProxy(target, via.toString(), port, server);
     return proxy;
+  }
+
+  /**
+   * Arm a lost answer: the next statement whose message contains `marker`
+   * (a named statement's name, sent in its Parse and Bind) reaches the
+   * server, which runs and commits it, but its answer is swallowed and,
+   * `afterMs` later, the proxy goes down. Resolves once it is down.
+   */
+  loseAnswer(marker: string, afterMs = 300): Promise<void> {
+    return new Promise((resolve) => {
+      this.armed = { marker: Buffer.from(marker), afterMs, done: resolve };
+    });
   }
 
   /** PostgreSQL "goes away": open connections are cut, new ones refused. */
@@ -65,8 +79,19 @@ export class PgProxy {
       client.destroy();
       upstream.destroy();
     };
-    client.pipe(upstream);
-    upstream.pipe(client);
+    let swallowing = false;
+    client.on("data", (chunk: Buffer) => {
+      const armed = this.armed;
+      if (armed && chunk.includes(armed.marker)) {
+        this.armed = null;
+        swallowing = true;
+        setTimeout(() => void this.down().then(armed.done), armed.afterMs);
+      }
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (!swallowing) client.write(chunk);
+    });
     for (const s of [client, upstream]) {
       s.on("error", cut);
       s.on("close", () => {

@@ -19,6 +19,7 @@ import { loadConfig } from "../../src/config";
 import { type AppContext, closeContext, createContext } from "../../src/context";
 import { type JobKind, KindRegistry } from "../../src/jobs/kind";
 import * as ledger from "../../src/ledger";
+import { relayOutbox } from "../../src/jobs/tasks/outbox-relay";
 import { isDatabaseUnreachable, isDependencyDown } from "../../src/lib/dependency-errors";
 import { outageWaitMs } from "../../src/workers/outage";
 import { type JobWorker, startJobWorker } from "../../src/workers/job-runner";
@@ -201,6 +202,41 @@ describe("a PostgreSQL outage seen by the worker", () => {
     await sleep(500); // nothing runs it again later
     expect(runs.get(id)).toBe(1);
   }, 30_000);
+
+  it("ending, answer lost: the ending committed but the connection died before its answer; the retry changes nothing", async () => {
+    const u = await platform.user({ credits: 100 });
+    const down = proxy.loseAnswer("holdfast_settle_jobs");
+    const id = await submit(u.key, { cost: 8, use: 3, ms: 200 });
+    await down;
+    // Committed although the worker never heard so.
+    await waitFor(async () => (await row(id)).status === "succeeded", { what: "the ending to commit" });
+    await sleep(1000);
+    await proxy.up();
+    // The worker's retry meets the fence (succeeded, not running at attempt 1): nothing is written twice; BullMQ completes the job.
+    await waitFor(async () => (await platform.ctx.queues.jobs.getJobState(id)) === "completed", { what: "BullMQ to complete the job", timeoutMs: 15_000 });
+    expect(await row(id)).toMatchObject({ status: "succeeded", attempt: 1, credits_charged: "3", credits_refunded: "5" });
+    expect(runs.get(id)).toBe(1);
+    expect(await ledger.balances(platform.db.ds.manager, u.id)).toMatchObject({ available: 97, held: 0 });
+  }, 30_000);
+});
+
+describe("the hold's deadline travels with the job", () => {
+  it("admission and the outbox relay both hand it to BullMQ", async () => {
+    const u = await platform.user({ credits: 100 });
+    await worker.close(5000); // no worker takes the job meanwhile
+    const id = await submit(u.key, { cost: 2, use: 2 });
+    const [{ expires_at }] = (await platform.db.ds.query(
+      `SELECT p.expires_at FROM ledger_pending p JOIN jobs j ON j.hold_transfer_id = p.transfer_id WHERE j.id = $1`, [id],
+    )) as { expires_at: Date }[];
+    expect((await platform.ctx.queues.jobs.getJob(id))?.data.holdExpiresAt).toBe(expires_at.getTime());
+    // Redis loses the job before any worker saw it: the relay dispatches it again, deadline included.
+    expect(await platform.ctx.queues.jobs.remove(id)).toBe(1);
+    expect((await relayOutbox(platform.ctx, new Date(Date.now() + 1000), { afterMs: 0 })).relayed).toBe(1);
+    expect((await platform.ctx.queues.jobs.getJob(id))?.data.holdExpiresAt).toBe(expires_at.getTime());
+    worker = startJobWorker(workerCtx);
+    await waitFor(async () => (await row(id)).status === "succeeded", { what: "the relayed job to run" });
+    expect(runs.get(id)).toBe(1);
+  });
 });
 
 /** The longest single wait (JOB_OUTAGE_RETRY_MAX_MS): how far before its deadline a job may stop waiting. */
