@@ -115,6 +115,22 @@ export const configSchema = z.object({
    * (default 3600, at most 30 days). The reaper voids holds older than this whose job is not live.
    */
   HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(3600),
+  /**
+   * PostgreSQL unreachable (restarting, crashed, cut off) when a worker claims
+   * a job: the job waits in BullMQ's delayed set without using an attempt,
+   * first for about this long in ms (default 1000), doubling each time up to
+   * JOB_OUTAGE_RETRY_MAX_MS (default 30000), with jitter; never past its
+   * hold's deadline (src/workers/outage.ts). The same waits pace the retries
+   * of a finished job's ending.
+   */
+  JOB_OUTAGE_RETRY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  JOB_OUTAGE_RETRY_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  /**
+   * How long in ms a finished job keeps retrying its ending (settle or
+   * refund) while PostgreSQL is unreachable, before the job is left to
+   * BullMQ's retry, which runs it again (charged once) (default 120000).
+   */
+  JOB_ENDING_RETRY_FOR_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
 
   /** OpenAI-compatible endpoint for the `ai` kind; unset → ai jobs answer 503. */
   AI_BASE_URL: optionalString,

@@ -22,6 +22,14 @@ export interface JobRunData {
   jobId: string;
   /** The job's owner, for fair dispatch (src/jobs/fairness.ts); absent on jobs queued before it. */
   userId?: string;
+  /**
+   * When the job's hold may expire (ms since the epoch): how long the worker
+   * may let the job wait out a PostgreSQL outage (src/workers/outage.ts);
+   * absent on jobs queued before it.
+   */
+  holdExpiresAt?: number;
+  /** Times the job waited for PostgreSQL at its claim so far (the next wait is longer). */
+  outageWaits?: number;
 }
 
 /**

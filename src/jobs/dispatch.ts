@@ -3,8 +3,16 @@ import type { AppContext } from "../context";
 import { addById, bounded } from "../queues";
 import { enqueuePriorities, fairOn } from "./fairness";
 
+export interface DispatchJob {
+  id: string;
+  userId: string;
+  attempts: number;
+  /** When the job's hold may expire; the worker lets the job wait out a database outage no longer than that. */
+  expiresAt?: Date | null;
+}
+
 /** Queue jobs that are committed `queued`. Never throws: a failure is logged, and the outbox relay dispatches them later. */
-export async function dispatch(ctx: AppContext, jobs: { id: string; userId: string; attempts: number }[]): Promise<void> {
+export async function dispatch(ctx: AppContext, jobs: DispatchJob[]): Promise<void> {
   if (jobs.length === 0) return;
   let priorities: (number | undefined)[] = [];
   if (fairOn(ctx)) {
@@ -19,7 +27,7 @@ export async function dispatch(ctx: AppContext, jobs: { id: string; userId: stri
   }
   return addById(
     ctx.queues.jobs,
-    jobs.map((j, i) => ({ id: j.id, data: { jobId: j.id, userId: j.userId }, attempts: j.attempts, priority: priorities[i] })),
+    jobs.map((j, i) => ({ id: j.id, data: { jobId: j.id, userId: j.userId, ...(j.expiresAt ? { holdExpiresAt: j.expiresAt.getTime() } : {}) }, attempts: j.attempts, priority: priorities[i] })),
     { name: "run", backoffMs: ctx.config.JOB_BACKOFF_MS, keepCompletedSeconds: 3600, logger: ctx.logger, what: "jobs" },
   );
 }

@@ -323,11 +323,14 @@ export interface ScanAfter {
   id: string;
 }
 
+/** The job's hold's expiry, for a dispatch from the safety nets (a primary-key lookup per row). */
+const HOLD_EXPIRES_AT = `(SELECT p.expires_at FROM ledger_pending p WHERE p.transfer_id = jobs.hold_transfer_id) AS hold_expires_at`;
+
 /** The outbox: jobs committed `queued` that no worker has claimed yet (`enqueued_at IS NULL`), created before `cutoff`, oldest first. */
 export function unclaimedJobs(m: Db, cutoff: Date, after: ScanAfter | null, limit: number) {
-  return sql<{ id: string; user_id: string; max_attempts: number; created_ts: string }>(
+  return sql<{ id: string; user_id: string; max_attempts: number; created_ts: string; hold_expires_at: Date | null }>(
     m,
-    `SELECT id, user_id, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+    `SELECT id, user_id, max_attempts, ${cursorTs("created_at")} AS created_ts, ${HOLD_EXPIRES_AT} FROM jobs
       WHERE status = 'queued' AND enqueued_at IS NULL AND created_at < $1
         AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
       ORDER BY created_at, id LIMIT $4`,
@@ -343,13 +346,15 @@ export interface LiveJobRow {
   max_attempts: number;
   /** Exact (microsecond) text of created_at, for the keyset. */
   created_ts: string;
+  /** When the job's hold may expire (handed to BullMQ with the job, see dispatch). */
+  hold_expires_at: Date | null;
 }
 
 /** Non-final jobs untouched for `staleMs` (running ones: plus their timeout), oldest first: what reconciliation checks against BullMQ. */
 export function staleLiveJobs(m: Db, now: Date, staleMs: number, after: ScanAfter | null, limit: number): Promise<LiveJobRow[]> {
   return sql<LiveJobRow>(
     m,
-    `SELECT id, user_id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts FROM jobs
+    `SELECT id, user_id, status, attempt, max_attempts, ${cursorTs("created_at")} AS created_ts, ${HOLD_EXPIRES_AT} FROM jobs
       WHERE status IN ('queued', 'running')
         AND updated_at < $1::timestamptz - make_interval(secs => ($2 + CASE WHEN status = 'running' THEN coalesce(timeout_ms, 0) ELSE 0 END) / 1000.0)
         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))

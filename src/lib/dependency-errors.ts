@@ -58,6 +58,33 @@ export function isDependencyDown(err: unknown, depth = 0): boolean {
   return isDependencyDown(e.driverError, depth + 1) || isDependencyDown(e.cause, depth + 1);
 }
 
+/**
+ * Narrower than isDependencyDown: PostgreSQL itself cannot be reached or is
+ * restarting — the connection was refused, reset, cut or timed out, or the
+ * server is shutting down or starting up (57P01–57P03), or has no
+ * connection slot left (53300). The same statement is expected to succeed
+ * once the server is back, and waiting is all there is to do. Not: an SQL
+ * error of the statement, a timeout or deadlock of a reachable server, Redis,
+ * nor this process's own pool being closed (that never comes back).
+ */
+export function isDatabaseUnreachable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 5) return false;
+  const e = err as Codeish;
+  if (typeof e.code === "string" && (NETWORK_CODES.has(e.code) || e.code.startsWith("08") || /^57P0[1-3]$/.test(e.code) || e.code === "53300")) return true;
+  if (typeof e.message === "string" && PG_GONE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnreachable(x, depth + 1))) return true;
+  return isDatabaseUnreachable(e.driverError, depth + 1) || isDatabaseUnreachable(e.cause, depth + 1);
+}
+
+/** pg and pg-pool's words for a server that went away or could not be reached in time. */
+const PG_GONE_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error and is not queryable/i,
+  /the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)/i,
+  /terminating connection due to (administrator command|unexpected postmaster exit|crash of another server process)/i,
+];
+
 /** Seconds a client should wait before retrying a request refused for a dependency (Retry-After). */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 

@@ -17,6 +17,15 @@ import { cancelRequested, type Claimed, claimJobs, endJob, endJobs, type FinishJ
 import { GroupCommit } from "../lib/group-commit";
 import { createRedis, type JobRunData, QUEUE } from "../queues";
 import { closeWorker } from "./close";
+import { deferClaim, retryWhileDatabaseDown } from "./outage";
+
+/** A job's ending could not be written (cause: why); thrown by processJob's finish. */
+class EndingUnwritten extends Error {
+  constructor(cause: unknown) {
+    super("The job's ending could not be written.", { cause });
+    this.name = "EndingUnwritten";
+  }
+}
 
 /** Why a run was aborted from outside. */
 class Shutdown extends Error {
@@ -55,7 +64,10 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
   }, 1000);
 
   const batches = jobBatches(ctx);
-  const worker = new Worker<JobRunData>(QUEUE.jobs, (job, token) => fairRun(ctx, job, token, () => processJob(ctx, job, active, batches, opts)), {
+  // Aborted once the worker is closed (or its close ran out of time): endings stop waiting for the database.
+  const stopping = new AbortController();
+  const run: RunState = { active, batches, stopping: stopping.signal };
+  const worker = new Worker<JobRunData>(QUEUE.jobs, (job, token) => fairRun(ctx, job, token, () => processJob(ctx, job, token, run, opts)), {
     connection,
     prefix,
     concurrency: opts.concurrency ?? ctx.config.WORKER_CONCURRENCY,
@@ -73,7 +85,9 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
     if (!job) return;
     const final = err instanceof UnrecoverableError || err.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) return;
-    refundLost(ctx, job.data.jobId, lostJobMessage(err)).catch((e: unknown) =>
+    // With PostgreSQL away (the claim failed at the hold's deadline, say) the refund waits for it; past that, the reaper refunds.
+    const refund = () => refundLost(ctx, job.data.jobId, lostJobMessage(err));
+    retryWhileDatabaseDown(ctx, job.data.jobId, "the refund of a job BullMQ gave up on", refund, stopping.signal).catch((e: unknown) =>
       ctx.logger.error({ err: e, jobId: job.data.jobId }, "refund after exhausted attempts failed"),
     );
   });
@@ -85,8 +99,10 @@ export function startJobWorker(ctx: AppContext, opts: JobWorkerOptions = {}): Jo
       clearInterval(poll);
       await closeWorker(worker, timeoutMs, () => {
         ctx.logger.warn({ running: active.size }, "shutdown timeout: aborting running jobs; they will be retried");
+        stopping.abort();
         for (const c of active.values()) c.abort(new Shutdown());
       });
+      stopping.abort();
       subscriber.disconnect();
       connection.disconnect();
     },
@@ -112,6 +128,15 @@ export async function refundLost(ctx: AppContext, jobId: string, message: string
     error: { type: "system", message },
   });
   return done !== null;
+}
+
+/** What every run of one worker shares. */
+interface RunState {
+  /** Running jobs by id, to abort them (cancel, shutdown). */
+  active: Map<string, AbortController>;
+  batches: JobBatches;
+  /** Aborted when the worker closes: stop waiting for the database. */
+  stopping: AbortSignal;
 }
 
 interface JobBatches {
@@ -179,15 +204,20 @@ async function fairRun(ctx: AppContext, bull: BullJob<JobRunData>, token: string
 }
 
 async function processJob(
-  ctx: AppContext, bull: BullJob<JobRunData>, active: Map<string, AbortController>, batches: JobBatches, opts: JobWorkerOptions,
+  ctx: AppContext, bull: BullJob<JobRunData>, token: string | undefined, { active, batches, stopping }: RunState, opts: JobWorkerOptions,
 ): Promise<unknown> {
   const { jobId } = bull.data;
-  const claim = await batches.claims.run("claim", jobId);
+  // PostgreSQL unreachable: the job waits without using an attempt (src/workers/outage.ts).
+  const claim = await batches.claims.run("claim", jobId).catch((err: unknown) => deferClaim(ctx, bull, token, err));
   // Already final (a duplicate delivery, a cancel, the reaper): acknowledge and skip.
   if (!claim) return { skipped: true };
 
+  // The ending waits out a database outage rather than have BullMQ run the job again; if it cannot, EndingUnwritten.
   const finish = async (f: Omit<FinishJob, "jobId" | "attempt" | "from">): Promise<void> => {
-    await batches.endings.run("end", { ...f, jobId, attempt: claim.attempt });
+    const write = () => batches.endings.run("end", { ...f, jobId, attempt: claim.attempt });
+    await retryWhileDatabaseDown(ctx, jobId, "the job's ending", write, stopping).catch((err: unknown) => {
+      throw new EndingUnwritten(err);
+    });
   };
   const systemFailure = (message: string) =>
     finish({ status: "failed", charge: 0, releaseType: "refund", error: { type: "system", message } });
@@ -227,6 +257,8 @@ async function processJob(
     return { ok: true };
   } catch (err) {
     await progress.flush();
+    // The ending could not be written (the database stayed away): no other ending would be either. BullMQ retries the job.
+    if (err instanceof EndingUnwritten) throw err;
     const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
     if (reason instanceof Canceled) {
       await finish({ status: "canceled", charge: 0, releaseType: "release" });

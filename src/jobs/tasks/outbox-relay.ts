@@ -52,7 +52,7 @@ export async function relayOutbox(ctx: AppContext, now: Date, opts: RelayOptions
     // the count honest. Entries BullMQ has finished are the reconciliation's.
     const states = await queueStates(ctx, rows.map((r) => r.id));
     const lost = rows.filter((r) => states.get(r.id) === "missing");
-    if (lost.length > 0) await dispatch(ctx, lost.map((r) => ({ id: r.id, userId: r.user_id, attempts: r.max_attempts })));
+    if (lost.length > 0) await dispatch(ctx, lost.map((r) => ({ id: r.id, userId: r.user_id, attempts: r.max_attempts, expiresAt: r.hold_expires_at })));
     relayed += lost.length;
     waiting += rows.filter((r) => states.get(r.id) === "live").length;
     if (rows.length < page) break;

@@ -77,7 +77,7 @@ export async function reconcileQueue(ctx: AppContext, now: Date, opts: Reconcile
     }
     if (redispatch.length > 0) {
       await requeueLost(ctx.ds, redispatch);
-      await dispatch(ctx, redispatch.map((r) => ({ id: r.id, userId: r.user_id, attempts: r.max_attempts })));
+      await dispatch(ctx, redispatch.map((r) => ({ id: r.id, userId: r.user_id, attempts: r.max_attempts, expiresAt: r.hold_expires_at })));
       summary.redispatched += redispatch.length;
     }
     if (rows.length < page) break;
