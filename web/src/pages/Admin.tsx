@@ -5,7 +5,10 @@
  */
 import { type FormEvent, useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
+import {
+  type AdminUserView, type Alert, type Balance, type CreditLot, type CreditRate, type Dispute, get, type Page, post, put, qs,
+  type SpendLimits, type SystemSpend, type SystemSummary, type Transaction, type UserView,
+} from "../api";
 import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 import { DisputeTable } from "./Disputes";
@@ -78,17 +81,10 @@ function UsersPage() {
   );
 }
 
-interface Lot {
-  id: string;
-  category: string;
-  remaining: number;
-  expires_at: string | null;
-}
-
 function UserDetail({ id }: { id: string }) {
-  const user = useLoad(() => get<UserView>(`/admin/users/${id}`), [id]);
+  const user = useLoad(() => get<AdminUserView>(`/admin/users/${id}`), [id]);
   const balance = useLoad(() => get<Balance>(`/admin/users/${id}/balance`), [id]);
-  const lots = useLoad(() => get<Page<Lot>>(`/admin/users/${id}/lots`), [id]);
+  const lots = useLoad(() => get<Page<CreditLot>>(`/admin/users/${id}/lots`), [id]);
   const history = useLoad(() => get<Page<Transaction>>(`/admin/users/${id}/transactions?limit=50`), [id]);
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [amount, setAmount] = useState("");
@@ -193,22 +189,13 @@ function UserDetail({ id }: { id: string }) {
   );
 }
 
-interface UserLimits {
-  daily: number | null;
-  monthly: number | null;
-  ceiling_daily: number | null;
-  ceiling_monthly: number | null;
-  spent_today: number;
-  spent_this_month: number;
-}
-
 /**
  * The user's limit ceilings (the most they may set themselves), from
  * GET /admin/users/:id/limits; saving sends only what changed, so setting one
  * ceiling never clears the other. Empty means no ceiling.
  */
 function CeilingsForm({ userId, reason, act }: { userId: string; reason: string; act: (what: string, fn: () => Promise<unknown>) => Promise<void> }) {
-  const limits = useLoad(() => get<UserLimits>(`/admin/users/${userId}/limits`), [userId]);
+  const limits = useLoad(() => get<SpendLimits>(`/admin/users/${userId}/limits`), [userId]);
   const l = limits.data;
   const loaded = { daily: l?.ceiling_daily?.toString() ?? "", monthly: l?.ceiling_monthly?.toString() ?? "" };
   const [form, setForm] = useState<{ daily: string; monthly: string } | null>(null);
@@ -246,27 +233,9 @@ function CeilingsForm({ userId, reason, act }: { userId: string; reason: string;
   );
 }
 
-interface SystemSummary {
-  issued: number;
-  spent: number;
-  refunded: number;
-  expired: number;
-  outstanding: number;
-  held: number;
-  spent_usd: string;
-  outstanding_usd: string;
-  users: { total: number; active: number; paused: number };
-}
-interface Alert {
-  id: string;
-  type: string;
-  user_id: string | null;
-  created_at: string;
-}
-
 function SystemPage() {
   const sys = useLoad(() => get<SystemSummary>("/admin/credits/system/summary"), []);
-  const rate = useLoad(() => get<{ usd_per_credit: string }>("/credits/rate"), []);
+  const rate = useLoad(() => get<CreditRate>("/credits/rate"), []);
   const alerts = useLoad(() => get<Page<Alert>>("/admin/alerts"), []);
   const s = sys.data;
   const perCredit = Number(rate.data?.usd_per_credit ?? "0.10");
@@ -323,15 +292,6 @@ function SystemPage() {
       </section>
     </>
   );
-}
-
-interface SystemSpend {
-  from: string;
-  to: string;
-  days: number;
-  total: number;
-  total_usd: string;
-  by_day: { date: string; spent: number; spent_usd: string; by_kind: { kind: string; credits: number }[] }[];
 }
 
 /** Credits spent per day across all users (GET /admin/credits/system/spend), stacked by job kind like the Usage page. */

@@ -10,7 +10,7 @@
  * payment-failed email's link (/?portal=1) opens at once.
  */
 import { type FormEvent, useEffect, useState } from "react";
-import { type ApiError, get, type Page, post } from "../api";
+import { type ApiError, get, type Page, type PortalSession, post } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 
 interface Package {
@@ -71,7 +71,7 @@ export function PortalButton({ label = "Manage billing", autoOpen = false, class
     setBusy(true);
     setError(null);
     try {
-      location.assign((await post<{ url: string }>("/billing/portal")).url);
+      location.assign((await post<PortalSession>("/billing/portal")).url);
     } catch (err) {
       setError(toApiError(err));
       setBusy(false);
