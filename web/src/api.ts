@@ -66,6 +66,8 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 // Node client), and `import type` leaves nothing in the bundle.
 
 type Schemas = components["schemas"];
+/** Every schema of the document; pages check their request bodies with `satisfies ApiSchemas["…Request"]`. */
+export type ApiSchemas = Schemas;
 /** The JSON body of a route's `status` answer, as the OpenAPI document declares it. */
 type JsonBody<P extends keyof paths, M extends "get" | "post" | "put", Status extends number> =
   paths[P][M] extends { responses: { [S in Status]: { content: { "application/json": infer B } } } } ? B : never;

@@ -6,7 +6,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import {
-  type AdminUserView, type Alert, type Balance, type CreditLot, type CreditRate, type Dispute, get, type Page, post, put, qs,
+  type AdminUserView, type Alert, type ApiSchemas, type Balance, type CreditLot, type CreditRate, type Dispute, get, type Page, post, put, qs,
   type SpendLimits, type SystemSpend, type SystemSummary, type Transaction, type UserView,
 } from "../api";
 import { Link } from "../router";
@@ -111,7 +111,8 @@ function UserDetail({ id }: { id: string }) {
   const credits = (dir: "add" | "remove") => (e: FormEvent) => {
     e.preventDefault();
     void act(`Credits ${dir === "add" ? "added" : "removed"}.`, () =>
-      post(`/admin/credits/${dir}`, { user_id: id, amount: Number(amount), description: reason.trim() || `admin ${dir}` }, { "Idempotency-Key": crypto.randomUUID() }),
+      // credit_type is left to the server's default ("standard"); the generated type lists defaulted fields as required.
+      post(`/admin/credits/${dir}`, { user_id: id, amount: Number(amount), description: reason.trim() || `admin ${dir}` } satisfies Omit<ApiSchemas["AddCreditsRequest"] & ApiSchemas["RemoveCreditsRequest"], "credit_type">, { "Idempotency-Key": crypto.randomUUID() }),
     );
   };
   const u = user.data;
@@ -157,11 +158,11 @@ function UserDetail({ id }: { id: string }) {
         </form>
         <p>
           {u?.status === "paused" ? (
-            <button type="button" onClick={() => void act("Resumed.", () => post("/admin/credits/resume", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+            <button type="button" onClick={() => void act("Resumed.", () => post("/admin/credits/resume", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) } satisfies ApiSchemas["CreditStatusRequest"]))}>
               Resume
             </button>
           ) : (
-            <button type="button" className="danger" onClick={() => void act("Paused.", () => post("/admin/credits/pause", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+            <button type="button" className="danger" onClick={() => void act("Paused.", () => post("/admin/credits/pause", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) } satisfies ApiSchemas["CreditStatusRequest"]))}>
               Pause
             </button>
           )}
@@ -203,7 +204,7 @@ function CeilingsForm({ userId, reason, act }: { userId: string; reason: string;
   const toCeiling = (v: string) => (v.trim() === "" ? null : Number(v));
   const save = (e: FormEvent) => {
     e.preventDefault();
-    const body: Record<string, number | string | null> = {};
+    const body: ApiSchemas["UpdateSpendCeilingsRequest"] = {};
     if (f.daily !== loaded.daily) body.ceiling_daily = toCeiling(f.daily);
     if (f.monthly !== loaded.monthly) body.ceiling_monthly = toCeiling(f.monthly);
     if (reason.trim()) body.reason = reason.trim();
@@ -408,10 +409,10 @@ function ResolveForm({ dispute, act }: { dispute: Dispute; act: (fn: () => Promi
       <Field label="Note">
         <input value={note} onChange={(e) => setNote(e.target.value)} />
       </Field>
-      <button type="button" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "refund", credits: Number(credits), note: note || "refunded" }), "Refunded.")}>
+      <button type="button" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "refund", credits: Number(credits), note: note || "refunded" } satisfies ApiSchemas["ResolveDisputeRequest"]), "Refunded.")}>
         Refund
       </button>
-      <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "reject", note: note || "rejected" }), "Rejected.")}>
+      <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "reject", note: note || "rejected" } satisfies ApiSchemas["ResolveDisputeRequest"]), "Rejected.")}>
         Reject
       </button>
     </div>

@@ -1,6 +1,6 @@
 /** Balance, lots and their expiry, plan and portal, this month's spend, limits and the low-credit threshold. */
 import { type FormEvent, useState } from "react";
-import { type ApiError, type Balance, type CreditLot, get, type Page, put, type SpendLimits, type Summary } from "../api";
+import { type ApiError, type ApiSchemas, type Balance, type CreditLot, get, type Page, put, type SpendLimits, type Summary } from "../api";
 import { Link } from "../router";
 import { PortalButton } from "./Buy";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
@@ -134,13 +134,13 @@ function LimitsForm() {
     setBusy(true);
     try {
       if (l) {
-        const body: Record<string, number | null> = {};
+        const body: ApiSchemas["UpdateSpendLimitsRequest"] = {};
         if (f.daily !== loaded.daily) body.daily = toLimit(f.daily);
         if (f.monthly !== loaded.monthly) body.monthly = toLimit(f.monthly);
         if (f.threshold !== loaded.threshold) body.low_credit_threshold = toLimit(f.threshold);
         await put("/credits/limits", body);
       } else {
-        await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) });
+        await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) } satisfies ApiSchemas["LowCreditThresholdRequest"]);
       }
       setMsg({ kind: "ok", text: "Limits saved." });
       setForm(null);
