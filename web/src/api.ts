@@ -92,4 +92,11 @@ export type SystemSpend = Schemas["SystemSpendByDay"];
 export type Alert = Schemas["Alert"];
 export type PortalSession = JsonBody<"/api/v1/billing/portal", "post", 200>;
 
+/**
+ * For the dashboard's lists of an API enum (filters, choices): `type _All = ListsAll<(typeof LIST)[number], Enum>`
+ * fails to compile, naming the value, when the API gains a value the list lacks (`satisfies readonly Enum[]`
+ * on the list catches the other way round).
+ */
+export type ListsAll<Listed, Enum extends Listed> = Enum;
+
 export const isFinal = (s: Job["status"]) => s === "succeeded" || s === "failed" || s === "canceled";

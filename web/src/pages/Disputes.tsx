@@ -1,6 +1,6 @@
 /** Disputes: open one about a job or a charge, and follow its status (needs the disputes API). */
 import { type FormEvent, type ReactNode, useState } from "react";
-import { type ApiSchemas, type Dispute, get, type Page, post } from "../api";
+import { type ApiSchemas, type Dispute, get, type ListsAll, type Page, post } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 
 const REASONS = [
@@ -8,7 +8,8 @@ const REASONS = [
   ["wrong_charge", "Wrong charge"],
   ["quality", "Poor quality"],
   ["other", "Other"],
-] as const;
+] as const satisfies readonly (readonly [Dispute["reason"], string])[];
+type _EveryReason = ListsAll<(typeof REASONS)[number][0], Dispute["reason"]>;
 
 export function DisputesPage() {
   const params = new URLSearchParams(location.search);
