@@ -65,31 +65,30 @@ export function qs(params: Record<string, string | number | undefined | null>): 
 // sdk/src/types.ts is imported: it is types only (the SDK's index pulls in its
 // Node client), and `import type` leaves nothing in the bundle.
 
-type Schemas = components["schemas"];
 /** Every schema of the document; pages check their request bodies with `satisfies ApiSchemas["…Request"]`. */
-export type ApiSchemas = Schemas;
+export type ApiSchemas = components["schemas"];
 /** The JSON body of a route's `status` answer, as the OpenAPI document declares it. */
 type JsonBody<P extends keyof paths, M extends "get" | "post" | "put", Status extends number> =
   paths[P][M] extends { responses: { [S in Status]: { content: { "application/json": infer B } } } } ? B : never;
 
 export type { Page };
-export type UserView = Schemas["User"];
+export type UserView = ApiSchemas["User"];
 /** GET /admin/users/:id: a user with what an admin needs to see (pause reason, debt, frozen credits). */
-export type AdminUserView = Schemas["AdminUser"];
-export type DashboardSession = Schemas["DashboardSession"];
-export type Balance = Schemas["Balance"];
-export type Transaction = Schemas["Transaction"];
-export type Summary = Schemas["CreditSummary"];
-export type CreditRate = Schemas["CreditRate"];
-export type CreditLot = Schemas["CreditLot"];
-export type SpendLimits = Schemas["SpendLimits"];
-export type Job = Schemas["Job"];
-export type Catalogue = Schemas["PricingCatalogue"];
-export type Estimate = Schemas["Estimate"];
-export type Dispute = Schemas["Dispute"];
-export type SystemSummary = Schemas["SystemCreditSummary"];
-export type SystemSpend = Schemas["SystemSpendByDay"];
-export type Alert = Schemas["Alert"];
+export type AdminUserView = ApiSchemas["AdminUser"];
+export type DashboardSession = ApiSchemas["DashboardSession"];
+export type Balance = ApiSchemas["Balance"];
+export type Transaction = ApiSchemas["Transaction"];
+export type Summary = ApiSchemas["CreditSummary"];
+export type CreditRate = ApiSchemas["CreditRate"];
+export type CreditLot = ApiSchemas["CreditLot"];
+export type SpendLimits = ApiSchemas["SpendLimits"];
+export type Job = ApiSchemas["Job"];
+export type Catalogue = ApiSchemas["PricingCatalogue"];
+export type Estimate = ApiSchemas["Estimate"];
+export type Dispute = ApiSchemas["Dispute"];
+export type SystemSummary = ApiSchemas["SystemCreditSummary"];
+export type SystemSpend = ApiSchemas["SystemSpendByDay"];
+export type Alert = ApiSchemas["Alert"];
 export type PortalSession = JsonBody<"/api/v1/billing/portal", "post", 200>;
 
 /**
