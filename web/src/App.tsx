@@ -4,7 +4,7 @@
  * dashboard; a non-admin sees a 403 page there.
  */
 import { useEffect, useState } from "react";
-import { api, type UserView } from "./api";
+import { api, type DashboardSession, type UserView } from "./api";
 import { AdminApp } from "./pages/Admin";
 import { BuyPage } from "./pages/Buy";
 import { DisputesPage } from "./pages/Disputes";
@@ -31,7 +31,7 @@ const ADMIN_NAV = [
   ["/admin/disputes", "Dispute queue"],
 ] as const;
 
-let tokenExchange: Promise<{ user: UserView }> | null = null;
+let tokenExchange: Promise<DashboardSession> | null = null;
 
 export function App() {
   const path = usePath();
@@ -43,8 +43,8 @@ export function App() {
     const token = /^#sign-in=([\w-]+)$/.exec(location.hash)?.[1];
     // The token works once: exchange it once per page load, even when StrictMode (development) runs this effect twice.
     const start = token
-      ? (tokenExchange ??= api<{ user: UserView }>("POST", "/session", { sign_in_token: token }).finally(() => history.replaceState(null, "", location.pathname)))
-      : api<{ user: UserView }>("GET", "/session");
+      ? (tokenExchange ??= api<DashboardSession>("POST", "/session", { sign_in_token: token }).finally(() => history.replaceState(null, "", location.pathname)))
+      : api<DashboardSession>("GET", "/session");
     start.then(
       (s) => setUser(s.user),
       (err: { message?: string }) => {

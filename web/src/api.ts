@@ -3,13 +3,12 @@
  * session cookie (sent by the browser, unreadable to scripts) and the CSRF
  * header the API requires for cookie sessions. No key is ever stored here.
  */
+import type { components, Page, paths } from "../../sdk/src/types";
+
 export const CSRF = { "X-Holdfast-CSRF": "1" };
 
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
+/** The `error` object of every error answer. */
+export type ApiErrorBody = components["schemas"]["Error"]["error"];
 
 export class ApiError extends Error {
   constructor(
@@ -59,90 +58,44 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return s ? `?${s}` : "";
 }
 
-// ------------------------------------------------------------ shapes (API.md)
+// ------------------------------------------------------------ shapes
+// The API's shapes come from the SDK's types, generated from the OpenAPI
+// document the server serves (sdk/src/generated/openapi.ts; a drift test keeps
+// it current), so the dashboard cannot silently disagree with the API. Only
+// sdk/src/types.ts is imported: it is types only (the SDK's index pulls in its
+// Node client), and `import type` leaves nothing in the bundle.
 
-export interface Page<T> {
-  data: T[];
-  next_cursor: string | null;
-}
-export interface UserView {
-  id: string;
-  email: string;
-  name: string | null;
-  role: "user" | "admin" | "service";
-  status: "active" | "paused";
-  created_at: string;
-}
-export interface Balance {
-  credit_type: string;
-  available: number;
-  held: number;
-  posted: number;
-  status: "active" | "paused";
-  by_type: { credit_type: string; available: number; held: number; posted: number }[];
-  /** Credits owed after a Stripe refund or lost chargeback; while > 0 new work is refused. */
-  debt: number;
-  /** Purchased credits frozen by an open chargeback. */
-  frozen: number;
-}
-export interface Transaction {
-  id: string;
-  type: string;
-  amount: number;
-  credit_type: string;
-  description: string | null;
-  job_id: string | null;
-  created_at: string;
-}
-export interface Summary {
-  period: { month: string; start: string; end: string };
-  granted: number;
-  spent: number;
-  refunded: number;
-  released: number;
-  expired: number;
-  held: number;
-  spent_usd: string;
-  usd_per_credit: string;
-  spend_by_kind: { kind: string; jobs: number; credits: number; usd: string }[];
-}
-export interface Job {
-  id: string;
-  kind: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
-  progress: number;
-  input: unknown;
-  credits: { estimated: number; held: number; charged: number; refunded: number };
-  result: unknown;
-  error: { type: "user" | "system"; message: string } | null;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-export interface Catalogue {
-  min_job_credits: number;
-  rows: { kind: string; item: string; unit: string; credits: number; credit_type: string }[];
-}
-export interface Estimate {
-  kind: string;
-  credits: number;
-  credit_type: string;
-  breakdown: { item: string; credits: number }[];
-}
-export interface Dispute {
-  id: string;
-  user_id: string;
-  status: "open" | "under_review" | "resolved";
-  job_id: string | null;
-  transaction_id: string | null;
-  disputed_credits: number;
-  reason: string;
-  description: string;
-  outcome: "refunded" | "rejected" | null;
-  refunded_credits: number;
-  admin_note: string | null;
-  created_at: string;
-}
+/** Every schema of the document; pages check their request bodies with `satisfies ApiSchemas["…Request"]`. */
+export type ApiSchemas = components["schemas"];
+/** The JSON body of a route's `status` answer, as the OpenAPI document declares it. */
+type JsonBody<P extends keyof paths, M extends "get" | "post" | "put", Status extends number> =
+  paths[P][M] extends { responses: { [S in Status]: { content: { "application/json": infer B } } } } ? B : never;
+
+export type { Page };
+export type UserView = ApiSchemas["User"];
+/** GET /admin/users/:id: a user with what an admin needs to see (pause reason, debt, frozen credits). */
+export type AdminUserView = ApiSchemas["AdminUser"];
+export type DashboardSession = ApiSchemas["DashboardSession"];
+export type Balance = ApiSchemas["Balance"];
+export type Transaction = ApiSchemas["Transaction"];
+export type Summary = ApiSchemas["CreditSummary"];
+export type CreditRate = ApiSchemas["CreditRate"];
+export type CreditLot = ApiSchemas["CreditLot"];
+export type SpendLimits = ApiSchemas["SpendLimits"];
+export type Job = ApiSchemas["Job"];
+export type Catalogue = ApiSchemas["PricingCatalogue"];
+export type Estimate = ApiSchemas["Estimate"];
+export type Dispute = ApiSchemas["Dispute"];
+export type SystemSummary = ApiSchemas["SystemCreditSummary"];
+export type SystemSpend = ApiSchemas["SystemSpendByDay"];
+export type Alert = ApiSchemas["Alert"];
+export type PortalSession = JsonBody<"/api/v1/billing/portal", "post", 200>;
+
+/**
+ * For the dashboard's lists of an API enum (filters, choices): `type _All = ListsAll<(typeof LIST)[number], Enum>`
+ * fails to compile, naming the value, when the API gains a value the list lacks (`satisfies readonly Enum[]`
+ * on the list catches the other way round).
+ */
+export type ListsAll<Listed, Enum extends Listed> = Enum;
 
 export const isFinal = (s: Job["status"]) => s === "succeeded" || s === "failed" || s === "canceled";

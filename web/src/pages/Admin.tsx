@@ -5,7 +5,10 @@
  */
 import { type FormEvent, useEffect, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { type Balance, type Dispute, get, type Page, post, put, qs, type Transaction, type UserView } from "../api";
+import {
+  type AdminUserView, type Alert, type ApiSchemas, type Balance, type CreditLot, type CreditRate, type Dispute, get, type Page, post, put, qs,
+  type SpendLimits, type SystemSpend, type SystemSummary, type Transaction, type UserView,
+} from "../api";
 import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 import { DisputeTable } from "./Disputes";
@@ -78,17 +81,10 @@ function UsersPage() {
   );
 }
 
-interface Lot {
-  id: string;
-  category: string;
-  remaining: number;
-  expires_at: string | null;
-}
-
 function UserDetail({ id }: { id: string }) {
-  const user = useLoad(() => get<UserView>(`/admin/users/${id}`), [id]);
+  const user = useLoad(() => get<AdminUserView>(`/admin/users/${id}`), [id]);
   const balance = useLoad(() => get<Balance>(`/admin/users/${id}/balance`), [id]);
-  const lots = useLoad(() => get<Page<Lot>>(`/admin/users/${id}/lots`), [id]);
+  const lots = useLoad(() => get<Page<CreditLot>>(`/admin/users/${id}/lots`), [id]);
   const history = useLoad(() => get<Page<Transaction>>(`/admin/users/${id}/transactions?limit=50`), [id]);
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
   const [amount, setAmount] = useState("");
@@ -115,7 +111,8 @@ function UserDetail({ id }: { id: string }) {
   const credits = (dir: "add" | "remove") => (e: FormEvent) => {
     e.preventDefault();
     void act(`Credits ${dir === "add" ? "added" : "removed"}.`, () =>
-      post(`/admin/credits/${dir}`, { user_id: id, amount: Number(amount), description: reason.trim() || `admin ${dir}` }, { "Idempotency-Key": crypto.randomUUID() }),
+      // credit_type is left to the server's default ("standard"); the generated type lists defaulted fields as required.
+      post(`/admin/credits/${dir}`, { user_id: id, amount: Number(amount), description: reason.trim() || `admin ${dir}` } satisfies Omit<ApiSchemas["AddCreditsRequest"] & ApiSchemas["RemoveCreditsRequest"], "credit_type">, { "Idempotency-Key": crypto.randomUUID() }),
     );
   };
   const u = user.data;
@@ -161,11 +158,11 @@ function UserDetail({ id }: { id: string }) {
         </form>
         <p>
           {u?.status === "paused" ? (
-            <button type="button" onClick={() => void act("Resumed.", () => post("/admin/credits/resume", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+            <button type="button" onClick={() => void act("Resumed.", () => post("/admin/credits/resume", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) } satisfies ApiSchemas["CreditStatusRequest"]))}>
               Resume
             </button>
           ) : (
-            <button type="button" className="danger" onClick={() => void act("Paused.", () => post("/admin/credits/pause", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) }))}>
+            <button type="button" className="danger" onClick={() => void act("Paused.", () => post("/admin/credits/pause", { user_id: id, ...(reason.trim() ? { reason: reason.trim() } : {}) } satisfies ApiSchemas["CreditStatusRequest"]))}>
               Pause
             </button>
           )}
@@ -193,22 +190,13 @@ function UserDetail({ id }: { id: string }) {
   );
 }
 
-interface UserLimits {
-  daily: number | null;
-  monthly: number | null;
-  ceiling_daily: number | null;
-  ceiling_monthly: number | null;
-  spent_today: number;
-  spent_this_month: number;
-}
-
 /**
  * The user's limit ceilings (the most they may set themselves), from
  * GET /admin/users/:id/limits; saving sends only what changed, so setting one
  * ceiling never clears the other. Empty means no ceiling.
  */
 function CeilingsForm({ userId, reason, act }: { userId: string; reason: string; act: (what: string, fn: () => Promise<unknown>) => Promise<void> }) {
-  const limits = useLoad(() => get<UserLimits>(`/admin/users/${userId}/limits`), [userId]);
+  const limits = useLoad(() => get<SpendLimits>(`/admin/users/${userId}/limits`), [userId]);
   const l = limits.data;
   const loaded = { daily: l?.ceiling_daily?.toString() ?? "", monthly: l?.ceiling_monthly?.toString() ?? "" };
   const [form, setForm] = useState<{ daily: string; monthly: string } | null>(null);
@@ -216,7 +204,7 @@ function CeilingsForm({ userId, reason, act }: { userId: string; reason: string;
   const toCeiling = (v: string) => (v.trim() === "" ? null : Number(v));
   const save = (e: FormEvent) => {
     e.preventDefault();
-    const body: Record<string, number | string | null> = {};
+    const body: ApiSchemas["UpdateSpendCeilingsRequest"] = {};
     if (f.daily !== loaded.daily) body.ceiling_daily = toCeiling(f.daily);
     if (f.monthly !== loaded.monthly) body.ceiling_monthly = toCeiling(f.monthly);
     if (reason.trim()) body.reason = reason.trim();
@@ -246,27 +234,9 @@ function CeilingsForm({ userId, reason, act }: { userId: string; reason: string;
   );
 }
 
-interface SystemSummary {
-  issued: number;
-  spent: number;
-  refunded: number;
-  expired: number;
-  outstanding: number;
-  held: number;
-  spent_usd: string;
-  outstanding_usd: string;
-  users: { total: number; active: number; paused: number };
-}
-interface Alert {
-  id: string;
-  type: string;
-  user_id: string | null;
-  created_at: string;
-}
-
 function SystemPage() {
   const sys = useLoad(() => get<SystemSummary>("/admin/credits/system/summary"), []);
-  const rate = useLoad(() => get<{ usd_per_credit: string }>("/credits/rate"), []);
+  const rate = useLoad(() => get<CreditRate>("/credits/rate"), []);
   const alerts = useLoad(() => get<Page<Alert>>("/admin/alerts"), []);
   const s = sys.data;
   const perCredit = Number(rate.data?.usd_per_credit ?? "0.10");
@@ -323,15 +293,6 @@ function SystemPage() {
       </section>
     </>
   );
-}
-
-interface SystemSpend {
-  from: string;
-  to: string;
-  days: number;
-  total: number;
-  total_usd: string;
-  by_day: { date: string; spent: number; spent_usd: string; by_kind: { kind: string; credits: number }[] }[];
 }
 
 /** Credits spent per day across all users (GET /admin/credits/system/spend), stacked by job kind like the Usage page. */
@@ -448,10 +409,10 @@ function ResolveForm({ dispute, act }: { dispute: Dispute; act: (fn: () => Promi
       <Field label="Note">
         <input value={note} onChange={(e) => setNote(e.target.value)} />
       </Field>
-      <button type="button" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "refund", credits: Number(credits), note: note || "refunded" }), "Refunded.")}>
+      <button type="button" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "refund", credits: Number(credits), note: note || "refunded" } satisfies ApiSchemas["ResolveDisputeRequest"]), "Refunded.")}>
         Refund
       </button>
-      <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "reject", note: note || "rejected" }), "Rejected.")}>
+      <button type="button" className="secondary" onClick={() => void act(() => post(`${base}/resolve`, { outcome: "reject", note: note || "rejected" } satisfies ApiSchemas["ResolveDisputeRequest"]), "Rejected.")}>
         Reject
       </button>
     </div>

@@ -10,7 +10,7 @@
  * payment-failed email's link (/?portal=1) opens at once.
  */
 import { type FormEvent, useEffect, useState } from "react";
-import { type ApiError, get, type Page, post } from "../api";
+import { type ApiError, type ApiSchemas, get, type Page, type PortalSession, post } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 
 interface Package {
@@ -71,7 +71,7 @@ export function PortalButton({ label = "Manage billing", autoOpen = false, class
     setBusy(true);
     setError(null);
     try {
-      location.assign((await post<{ url: string }>("/billing/portal")).url);
+      location.assign((await post<PortalSession>("/billing/portal")).url);
     } catch (err) {
       setError(toApiError(err));
       setBusy(false);
@@ -135,7 +135,7 @@ function CustomAmount() {
     if (!Number.isInteger(n) || n <= 0) return setQuoteError("Enter a whole number of credits.");
     let live = true;
     const t = setTimeout(() => {
-      post<Quote>("/credits/purchase/validate", { credits: n, ...(promo.trim() ? { promo_code: promo.trim() } : {}) }).then(
+      post<Quote>("/credits/purchase/validate", { credits: n, ...(promo.trim() ? { promo_code: promo.trim() } : {}) } satisfies ApiSchemas["PurchaseQuoteRequest"]).then(
         (q) => live && setQuote(q),
         (err: unknown) => live && setQuoteError(toApiError(err).message),
       );
@@ -153,7 +153,7 @@ function CustomAmount() {
     try {
       const out = await post<{ checkout_url?: string | null }>(
         "/credits/purchase",
-        { credits: Number(credits), ...(promo.trim() ? { promo_code: promo.trim() } : {}), ...returnUrls() },
+        { credits: Number(credits), ...(promo.trim() ? { promo_code: promo.trim() } : {}), ...returnUrls() } satisfies ApiSchemas["PurchaseRequest"],
         { "Idempotency-Key": crypto.randomUUID() },
       );
       if (out.checkout_url) location.assign(out.checkout_url);
@@ -222,7 +222,7 @@ function Plans() {
   };
   const choose = (p: Package) =>
     run(async () => {
-      const out = await post<SubscribeResult>("/subscriptions", { package_id: p.code, ...returnUrls() }, { "Idempotency-Key": crypto.randomUUID() });
+      const out = await post<SubscribeResult>("/subscriptions", { package_id: p.code, ...returnUrls() } satisfies ApiSchemas["SubscribeRequest"], { "Idempotency-Key": crypto.randomUUID() });
       if (out.action === "checkout") {
         if (out.checkout_url) location.assign(out.checkout_url);
         return;

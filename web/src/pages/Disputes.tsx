@@ -1,6 +1,6 @@
 /** Disputes: open one about a job or a charge, and follow its status (needs the disputes API). */
 import { type FormEvent, type ReactNode, useState } from "react";
-import { type Dispute, get, type Page, post } from "../api";
+import { type ApiSchemas, type Dispute, get, type ListsAll, type Page, post } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 
 const REASONS = [
@@ -8,14 +8,15 @@ const REASONS = [
   ["wrong_charge", "Wrong charge"],
   ["quality", "Poor quality"],
   ["other", "Other"],
-] as const;
+] as const satisfies readonly (readonly [Dispute["reason"], string])[];
+type _EveryReason = ListsAll<(typeof REASONS)[number][0], Dispute["reason"]>;
 
 export function DisputesPage() {
   const params = new URLSearchParams(location.search);
   const list = useLoad(() => get<Page<Dispute>>("/disputes"), []);
   const [target, setTarget] = useState(params.get("job_id") ?? params.get("transaction_id") ?? "");
   const [targetType, setTargetType] = useState<"job_id" | "transaction_id">(params.get("transaction_id") ? "transaction_id" : "job_id");
-  const [reason, setReason] = useState<string>("failed_job");
+  const [reason, setReason] = useState<Dispute["reason"]>("failed_job");
   const [description, setDescription] = useState("");
   const [msg, setMsg] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
 
@@ -23,7 +24,7 @@ export function DisputesPage() {
     e.preventDefault();
     setMsg(null);
     try {
-      const d = await post<Dispute>("/disputes", { [targetType]: target.trim(), reason, description });
+      const d = await post<Dispute>("/disputes", { [targetType]: target.trim(), reason, description } satisfies ApiSchemas["OpenDisputeRequest"]);
       setMsg({ kind: "ok", text: `Dispute opened for ${fmt(d.disputed_credits)} credits.` });
       setDescription("");
       list.reload();
@@ -50,7 +51,7 @@ export function DisputesPage() {
             <input value={target} onChange={(e) => setTarget(e.target.value)} required />
           </Field>
           <Field label="Reason">
-            <select value={reason} onChange={(e) => setReason(e.target.value)}>
+            <select value={reason} onChange={(e) => setReason(e.target.value as Dispute["reason"])}>
               {REASONS.map(([v, l]) => (
                 <option key={v} value={v}>
                   {l}

@@ -1,6 +1,6 @@
 /** Jobs: the list with live progress and cancel, the New job form, and one job's page. */
 import { useEffect, useState } from "react";
-import { get, isFinal, type Job, type Page, post, qs } from "../api";
+import { get, isFinal, type Job, type ListsAll, type Page, post, qs } from "../api";
 import { watchJob } from "../events";
 import { Link } from "../router";
 import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
@@ -11,6 +11,9 @@ import { NewJobForm } from "./NewJob";
  * one, so the list streams at most this many live jobs; the rest are polled.
  */
 const MAX_STREAMS = 3;
+
+const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const satisfies readonly Job["status"][];
+type _EveryStatus = ListsAll<(typeof JOB_STATUSES)[number], Job["status"]>;
 
 /** A job kept current by its event stream while it is live. */
 export function useLiveJob(initial: Job, stream = true): Job {
@@ -61,7 +64,7 @@ export function JobsPage() {
           <Field label="Filter by status">
             <select value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">any</option>
-              {["queued", "running", "succeeded", "failed", "canceled"].map((s) => (
+              {JOB_STATUSES.map((s) => (
                 <option key={s}>{s}</option>
               ))}
             </select>

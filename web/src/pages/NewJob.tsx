@@ -4,7 +4,7 @@
  * submitting; file jobs upload first, with a progress bar.
  */
 import { type FormEvent, useEffect, useMemo, useState } from "react";
-import { type Catalogue, CSRF, type Estimate, get, type Job, post } from "../api";
+import { type ApiSchemas, type Catalogue, CSRF, type Estimate, get, type Job, post } from "../api";
 import { navigate } from "../router";
 import { Field, fmt, Notice, toApiError, useLoad } from "../ui";
 
@@ -68,7 +68,7 @@ export function NewJobForm({ onSubmitted }: { onSubmitted: () => void }) {
     setProblem(null);
     let live = true;
     const t = setTimeout(() => {
-      post<Estimate>("/estimates", { kind, input: input.input }).then(
+      post<Estimate>("/estimates", { kind, input: input.input } satisfies ApiSchemas["EstimateRequest"]).then(
         (e) => live && setEstimate(e),
         (err: unknown) => live && setProblem(toApiError(err).message),
       );
@@ -99,7 +99,7 @@ export function NewJobForm({ onSubmitted }: { onSubmitted: () => void }) {
     setSubmitError(null);
     try {
       // One key per click: a retried request after a network error cannot submit twice.
-      const job = await post<Job>("/jobs", { kind, input: input.input }, { "Idempotency-Key": crypto.randomUUID() });
+      const job = await post<Job>("/jobs", { kind, input: input.input } satisfies ApiSchemas["SubmitJobRequest"], { "Idempotency-Key": crypto.randomUUID() });
       onSubmitted();
       navigate(`/jobs/${job.id}`);
     } catch (err) {

@@ -1,16 +1,10 @@
 /** Balance, lots and their expiry, plan and portal, this month's spend, limits and the low-credit threshold. */
 import { type FormEvent, useState } from "react";
-import { type ApiError, type Balance, get, type Page, put, type Summary } from "../api";
+import { type ApiError, type ApiSchemas, type Balance, type CreditLot, get, type Page, put, type SpendLimits, type Summary } from "../api";
 import { Link } from "../router";
 import { PortalButton } from "./Buy";
 import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 
-interface Lot {
-  id: string;
-  category: string;
-  remaining: number;
-  expires_at: string | null;
-}
 interface Subscription {
   id: string;
   status: string;
@@ -18,20 +12,11 @@ interface Subscription {
   current_period_end: string;
   cancel_at_period_end: boolean;
 }
-interface Limits {
-  daily: number | null;
-  monthly: number | null;
-  ceiling_daily: number | null;
-  ceiling_monthly: number | null;
-  spent_today: number;
-  spent_this_month: number;
-  low_credit_threshold: number | null;
-}
 
 export function Overview() {
   const balance = useLoad(() => get<Balance>("/credits/balance"), []);
   const summary = useLoad(() => get<Summary>("/credits/summary"), []);
-  const lots = useLoad(() => get<Page<Lot>>("/credits/lots"), []);
+  const lots = useLoad(() => get<Page<CreditLot>>("/credits/lots"), []);
   const subs = useLoad(() => get<Page<Subscription>>("/subscriptions"), []);
   const b = balance.data;
   return (
@@ -134,7 +119,7 @@ const show = (n: number | null | undefined) => (n === null || n === undefined ? 
  * the threshold must not turn a ceiling into the user's own limit.
  */
 function LimitsForm() {
-  const limits = useLoad(() => get<Limits>("/credits/limits"), []);
+  const limits = useLoad(() => get<SpendLimits>("/credits/limits"), []);
   // The default threshold in effect; also the fallback where the limits endpoint is missing.
   const alert = useLoad(() => get<{ threshold: number | null; effective_threshold: number }>("/credits/low-credit-alert"), []);
   const [form, setForm] = useState<{ daily: string; monthly: string; threshold: string } | null>(null);
@@ -149,13 +134,13 @@ function LimitsForm() {
     setBusy(true);
     try {
       if (l) {
-        const body: Record<string, number | null> = {};
+        const body: ApiSchemas["UpdateSpendLimitsRequest"] = {};
         if (f.daily !== loaded.daily) body.daily = toLimit(f.daily);
         if (f.monthly !== loaded.monthly) body.monthly = toLimit(f.monthly);
         if (f.threshold !== loaded.threshold) body.low_credit_threshold = toLimit(f.threshold);
         await put("/credits/limits", body);
       } else {
-        await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) });
+        await put("/credits/low-credit-alert", { threshold: toLimit(f.threshold) } satisfies ApiSchemas["LowCreditThresholdRequest"]);
       }
       setMsg({ kind: "ok", text: "Limits saved." });
       setForm(null);

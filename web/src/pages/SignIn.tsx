@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { api, type UserView } from "../api";
+import { api, type DashboardSession, type UserView } from "../api";
 import { Field, Notice, toApiError } from "../ui";
 
 /** Sign in with an API key: exchanged for an HTTP-only session cookie; the key itself is never stored in the browser. */
@@ -12,7 +12,7 @@ export function SignIn({ onSignedIn, initialError }: { onSignedIn: (u: UserView)
     setBusy(true);
     setError(null);
     try {
-      const s = await api<{ user: UserView }>("POST", "/session", { api_key: key.trim() });
+      const s = await api<DashboardSession>("POST", "/session", { api_key: key.trim() });
       setKey("");
       onSignedIn(s.user);
     } catch (err) {

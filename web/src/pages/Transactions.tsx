@@ -1,9 +1,10 @@
 /** The caller's credit history: filter by type or job, page through, export CSV. */
 import { useState } from "react";
-import { get, type Page, qs, type Transaction } from "../api";
+import { get, type ListsAll, type Page, qs, type Transaction } from "../api";
 import { dateTime, Field, fmt, LoadError, Notice, useLoad } from "../ui";
 
-export const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "clawback", "capture", "consume"];
+export const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "clawback", "capture", "consume"] as const satisfies readonly Transaction["type"][];
+type _EveryType = ListsAll<(typeof TRANSACTION_TYPES)[number], Transaction["type"]>;
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? "" : String(v);
