@@ -24,6 +24,7 @@ import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits
 import { Clawbacks1765000000900 } from "./migrations/1765000000900-Clawbacks";
 import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
 import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
+import { SubscriptionReversals1765000001300 } from "./migrations/1765000001300-SubscriptionReversals";
 
 export const entities = [
   UserEntity,
@@ -49,6 +50,7 @@ export const migrations = [
   Clawbacks1765000000900,
   BillingRest1765000001000,
   BurnOrder1765000001200,
+  SubscriptionReversals1765000001300,
 ];
 
 export * from "./api-key";
