@@ -22,10 +22,10 @@ export type ClawbackMail =
   | { kind: "chargeback_frozen"; item: string; creditType: string; frozen: number; paused: boolean; disputeId: string };
 
 /** The dashboard's Overview (same style as the payment-failed email's link: PUBLIC_URL, or where to click without one). */
-export function dashboardLine(publicUrl: string | null): string {
+export function dashboardLine(publicUrl: string | null, what: string): string {
   return publicUrl
-    ? `See your balance and what is owed or frozen on the dashboard: ${publicUrl.replace(/\/$/, "")}/`
-    : "See your balance and what is owed or frozen on the dashboard's Overview.";
+    ? `See ${what} on the dashboard: ${publicUrl.replace(/\/$/, "")}/`
+    : `See ${what} on the dashboard's Overview.`;
 }
 
 /** "5 credits", or "5 gpu credits" for a credit type other than the default. */
@@ -50,7 +50,7 @@ export function clawbackBody(m: ClawbackMail, publicUrl: string | null): { subje
                 "No new work can start while credits are owed. Your next purchase pays the debt first; or contact support.",
               ]
             : []),
-          dashboardLine(publicUrl),
+          dashboardLine(publicUrl, m.owed > 0 ? "what is owed and how to repay it" : "your balance"),
         ],
       };
     }
@@ -64,7 +64,7 @@ export function clawbackBody(m: ClawbackMail, publicUrl: string | null): { subje
           "If the chargeback is decided in our favour, the frozen credits come back and the account resumes. If it is lost, " +
             "they are taken back, and whatever of that payment was already spent becomes a debt.",
           `Reference: ${m.disputeId}`,
-          dashboardLine(publicUrl),
+          dashboardLine(publicUrl, "your balance and the frozen credits"),
         ],
       };
   }
