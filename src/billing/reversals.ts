@@ -67,6 +67,8 @@ interface Item {
   /** For descriptions and emails: "your purchase of 100 credits". */
   label: string;
   metadata: Record<string, string>;
+  /** Grants of the invoice left out because they are of another credit type (see invoiceItem). */
+  otherTypeGrants?: number;
 }
 
 interface ChargebackRow {
@@ -109,7 +111,7 @@ async function invoiceItem(m: EntityManager, invoiceId: string, paidCents: numbe
   const first = grants[0];
   if (!first) return null;
   // One account per reversal: an invoice whose grants were of two credit types (a plan change across
-  // credit types, which no shipped plan does) is reversed in the first one only, and logged by the caller.
+  // credit types, which no shipped plan does) is reversed in the first one only; applyReversal logs it.
   const same = grants.filter((g) => g.credit_type === first.credit_type);
   const lots = await ledger.lotsOfGrants(m, same.map((g) => g.transfer_id));
   if (lots.length === 0) return null;
@@ -123,6 +125,7 @@ async function invoiceItem(m: EntityManager, invoiceId: string, paidCents: numbe
     lotIds: lots.map((l) => l.id), category: "subscription", expiresAt: last,
     label: kinds.size > 1 ? `your ${plan} plan invoice` : kinds.has("upgrade") ? `your upgrade to the ${plan} plan` : `your ${plan} plan payment`,
     metadata: { stripe_invoice_id: invoiceId, subscription_id: first.subscription_id },
+    otherTypeGrants: grants.length - same.length,
   };
 }
 
@@ -140,6 +143,10 @@ export async function applyReversal(ctx: AppContext, m: EntityManager, p: PaidFo
   const item = p.checkoutId !== undefined ? await purchaseItem(m, p.checkoutId) : await invoiceItem(m, p.invoiceId, ledger.toInt(rev.paid_cents ?? 0));
   // Not granted yet: recorded; the grant applies it right after granting.
   if (!item) return p.checkoutId !== undefined ? "recorded_awaiting_purchase" : "recorded_awaiting_grant";
+  if (item.otherTypeGrants) {
+    ctx.logger.error({ invoice: p.invoiceId, creditType: item.creditType, left_out: item.otherTypeGrants },
+      "invoice paid for grants of several credit types: only the first type's are reversed; an operator must adjust the rest");
+  }
   const accountId = await ledger.userAccountId(m, item.userId, item.creditType);
   const publicUrl = ctx.config.PUBLIC_URL ?? null;
   const out: string[] = [];
