@@ -289,6 +289,22 @@ describe("chargebacks of a subscription invoice", () => {
     expect(mails[0]!.text).toContain("150 credits were taken back from your balance.");
   });
 
+  it("opened before the renewal was granted: the renewal is frozen when it is granted; won gives it back", async () => {
+    const s = await subscribed();
+    await spend(s.user.key, 200);
+    const renewal = bed.stripe.renew(s.subId);
+    bed.clock.set(new Date(bed.stripe.now * 1000));
+    const { dispute, event } = bed.stripe.openInvoiceDispute(renewal.invoiceObj.id);
+    await bed.send(event);
+    expect(await outcomeOf(event.id)).toMatch(/recorded_awaiting_grant/);
+    expect(await balance(s.user.key)).toMatchObject({ posted: 0, frozen: 0, status: "active" });
+    await bed.send(renewal.updated, renewal.invoice);
+    expect(await balance(s.user.key)).toMatchObject({ posted: 0, frozen: 200, status: "paused" });
+    await waitForMail(bed, await emailOf(bed, s.user.id), "chargeback_frozen");
+    await bed.send(bed.stripe.closeDispute(dispute.id, "won"));
+    expect(await balance(s.user.key)).toMatchObject({ posted: 200, frozen: 0, debt: 0, status: "active" });
+  });
+
   it("won: the frozen credits come back with the period's expiry and the account resumes", async () => {
     const s = await subscribed();
     await spend(s.user.key, 30);
