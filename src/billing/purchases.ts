@@ -17,7 +17,7 @@ import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { type CheckoutRow, type CheckoutView, checkoutForSession, checkoutView, claimCheckout, insertCheckout, openSession, type ReturnUrls, returnUrls } from "./checkouts";
 import { repayDebts } from "../credits/debts";
-import { applyReversal } from "./clawbacks";
+import { applyReversal } from "./reversals";
 import { ensureCustomer } from "./customers";
 import { pricePurchase, type Quote } from "./purchase-pricing";
 import { redeemPromotion, reservePromotion } from "./promotions";
@@ -128,7 +128,7 @@ export async function fulfilPurchase(
   }
   // A refund or chargeback of this purchase that arrived before this event takes effect now; then what
   // is left pays the user's debts first.
-  const reversal = await applyReversal(ctx, m, c.id);
+  const reversal = await applyReversal(ctx, m, { checkoutId: c.id }, mail);
   const repaid = await repayDebts(m, { userId: c.user_id, creditType: c.credit_type, accountId: granted.accountId, lotId: granted.lotId, grantId });
   if (session.amount_total !== null && session.amount_total !== c.total_cents) {
     // Never withhold paid-for credits over this, but an operator must look.

@@ -17,6 +17,7 @@ import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { getPackage, type PackageRow, packageView, type PackageView } from "./packages";
+import { applyReversal } from "./reversals";
 import { proratedCredits } from "./periods";
 
 export interface SubscriptionRow {
@@ -112,6 +113,15 @@ export interface PeriodGrant {
  * end (never, for a rollover plan). Once per (subscription, period start).
  */
 export async function grantPeriod(
+  ctx: AppContext, m: EntityManager, s: SubscriptionRow, pkg: PackageRow, p: PeriodGrant, mail: MailBatch,
+): Promise<"granted" | "already_granted"> {
+  const r = await grantPeriodCredits(ctx, m, s, pkg, p, mail);
+  // A refund or chargeback of the invoice that arrived before it was granted takes effect now (src/billing/reversals.ts).
+  if (r === "granted" && p.invoiceId) await applyReversal(ctx, m, { invoiceId: p.invoiceId }, mail);
+  return r;
+}
+
+async function grantPeriodCredits(
   ctx: AppContext, m: EntityManager, s: SubscriptionRow, pkg: PackageRow, p: PeriodGrant, mail: MailBatch,
 ): Promise<"granted" | "already_granted"> {
   const transferId = derivedId(`${grantKey(s)}:${p.start.toISOString()}`, "period");

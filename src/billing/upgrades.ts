@@ -31,6 +31,7 @@ import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { getPackage, type PackageRow, packageForStripePrice } from "./packages";
 import { proratedCredits } from "./periods";
+import { applyReversal } from "./reversals";
 import { fromUnix, type Stripe } from "./stripe-client";
 import { applyPlanChange, type PlanChange, type SubscriptionRow } from "./subscriptions";
 
@@ -143,5 +144,7 @@ export async function grantUpgradeInvoice(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, sub.user_id, `upgrade:${sub.id}:${r.invoice.id}`, {
     kind: "plan_credits", planName: to.name, credits, periodStart: at, periodEnd: u.period_end, rollover: to.rollover, reason: "upgraded",
   }));
+  // A refund or chargeback of the invoice that arrived before it was granted takes effect now (src/billing/reversals.ts).
+  await applyReversal(ctx, m, { invoiceId: r.invoice.id }, mail);
   return "upgrade_granted";
 }

@@ -10,7 +10,7 @@
  *   customer.subscription.updated, customer.subscription.deleted,
  *   invoice.paid (or invoice.payment_succeeded), invoice.payment_failed,
  *   charge.refunded, charge.dispute.created, charge.dispute.closed
- *   (refunds and chargebacks of credit purchases: src/billing/clawbacks.ts)
+ *   (refunds and chargebacks of credit purchases and subscription invoices: src/billing/clawbacks.ts)
  */
 import { sql } from "../db/sql";
 import type { EntityManager } from "typeorm";

@@ -38,7 +38,7 @@ export async function debtState(m: EntityManager, userId: string): Promise<DebtS
 export function accountInDebt(debt: number, x: { required: number; available: number; creditType: string }): AppError {
   return new AppError(
     "insufficient_credits",
-    `Your account owes ${debt} credits for a refunded or charged-back purchase, so no new work can start. ` +
+    `Your account owes ${debt} credits for a refunded or charged-back payment (a purchase or a plan invoice), so no new work can start. ` +
       `Buy credits (a purchase pays the debt first) or contact support.`,
     { required: x.required, available: x.available, credit_type: x.creditType, debt, reason: "debt" },
   );

@@ -24,6 +24,7 @@ import { SpendLimits1765000000800 } from "./migrations/1765000000800-SpendLimits
 import { Clawbacks1765000000900 } from "./migrations/1765000000900-Clawbacks";
 import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest";
 import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
+import { SubscriptionReversals1765000001300 } from "./migrations/1765000001300-SubscriptionReversals";
 import { AdmissionProbe1765000001500 } from "./migrations/1765000001500-AdmissionProbe";
 
 export const entities = [
@@ -50,6 +51,7 @@ export const migrations = [
   Clawbacks1765000000900,
   BillingRest1765000001000,
   BurnOrder1765000001200,
+  SubscriptionReversals1765000001300,
   AdmissionProbe1765000001500,
 ];
 

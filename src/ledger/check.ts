@@ -159,13 +159,16 @@ const RULES: Rule[] = [
   // Debts (src/credits/debts.ts) live beside the ledger: balances stay = lots and never negative, and
   // every credit a refund or chargeback reclaimed is either a clawback transfer or a recorded debt.
   {
+    // A reversal is of a purchase (checkout_id) or of a subscription invoice (stripe_invoice_id); its clawbacks and debts name it the same way.
     invariant: "each refunded or charged-back purchase's reclaimed credits equal its clawback transfers plus its recorded debts",
-    sql: `SELECT 'purchase ' || r.checkout_id AS subject, format('reclaimed %s', r.reclaimed_credits) AS expected,
+    sql: `SELECT coalesce('purchase ' || r.checkout_id, 'invoice ' || r.stripe_invoice_id) AS subject, format('reclaimed %s', r.reclaimed_credits) AS expected,
                  format('clawed back %s + debt %s', coalesce(t.amount, 0), coalesce(d.amount, 0)) AS found
             FROM purchase_reversals r
-            LEFT JOIN (SELECT metadata->>'checkout_id' AS checkout_id, sum(amount) AS amount FROM ledger_transfers
-                        WHERE type = 'clawback' AND metadata ? 'checkout_id' GROUP BY 1) t ON t.checkout_id = r.checkout_id::text
-            LEFT JOIN (SELECT checkout_id, sum(amount) AS amount FROM credit_debts GROUP BY 1) d ON d.checkout_id = r.checkout_id
+            LEFT JOIN (SELECT coalesce(metadata->>'checkout_id', metadata->>'stripe_invoice_id') AS item, sum(amount) AS amount FROM ledger_transfers
+                        WHERE type = 'clawback' AND (metadata ? 'checkout_id' OR metadata ? 'stripe_invoice_id') GROUP BY 1) t
+              ON t.item = coalesce(r.checkout_id::text, r.stripe_invoice_id)
+            LEFT JOIN (SELECT coalesce(checkout_id::text, stripe_invoice_id) AS item, sum(amount) AS amount FROM credit_debts GROUP BY 1) d
+              ON d.item = coalesce(r.checkout_id::text, r.stripe_invoice_id)
            WHERE r.reclaimed_credits <> coalesce(t.amount, 0) + coalesce(d.amount, 0)`,
   },
   {

@@ -41,3 +41,15 @@ export async function lotOfGrant(m: EntityManager, grantTransferId: string): Pro
   const rows = await sql<{ id: string }>(m, `SELECT id FROM ledger_lots WHERE grant_transfer_id = $1`, [grantTransferId]);
   return rows[0]?.id ?? null;
 }
+
+/** The lots some grant transfers created, in the order of `grantTransferIds` (grants without a lot are left out). */
+export async function lotsOfGrants(m: EntityManager, grantTransferIds: string[]): Promise<{ id: string; grantTransferId: string; expiresAt: Date | null }[]> {
+  if (grantTransferIds.length === 0) return [];
+  const rows = await sql<{ id: string; grant_transfer_id: string; expires_at: Date | null }>(m,
+    `SELECT id, grant_transfer_id, expires_at FROM ledger_lots WHERE grant_transfer_id = ANY ($1::uuid[])`, [grantTransferIds]);
+  const by = new Map(rows.map((r) => [r.grant_transfer_id, r]));
+  return grantTransferIds.flatMap((g) => {
+    const r = by.get(g);
+    return r ? [{ id: r.id, grantTransferId: g, expiresAt: r.expires_at }] : [];
+  });
+}

@@ -4,6 +4,7 @@
  * so a notification row stores exactly what was sent.
  */
 import { centsToDollars } from "../lib/money";
+import { clawbackBody, type ClawbackMail } from "./clawback-templates";
 import { disputeBody, type DisputeMail } from "./dispute-templates";
 
 export type MailMessage =
@@ -14,6 +15,7 @@ export type MailMessage =
   | { kind: "low_credit"; available: number; threshold: number; creditType: string }
   | { kind: "renewal_reminder"; planName: string; periodEnd: Date; priceCents: number | null; cancelAtPeriodEnd: boolean }
   | DisputeMail
+  | ClawbackMail
   /** To ADMIN_EMAIL: an anomaly alert (src/alerts). */
   | { kind: "admin_alert"; alertType: string; alertId: string; summary: string; details: Record<string, unknown> };
 
@@ -58,6 +60,9 @@ function body(m: MailMessage, publicUrl: string | null): { subject: string; line
     case "dispute_under_review":
     case "dispute_resolved":
       return disputeBody(m);
+    case "credits_clawed_back":
+    case "chargeback_frozen":
+      return clawbackBody(m, publicUrl);
     case "purchase_receipt":
       return {
         subject: `Receipt: ${m.credits} Holdfast credits`,

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { AppContext } from "../context";
+import { DEFAULT_CREDIT_TYPE } from "../ledger/types";
 import { type MoneySnapshot, MoneySnapshotLoader } from "./money-snapshot";
 
 export function registerMoneyMetrics(registry: Registry, ctx: AppContext, loader = new MoneySnapshotLoader(ctx)): MoneySnapshotLoader {
@@ -72,6 +73,21 @@ export function registerMoneyMetrics(registry: Registry, ctx: AppContext, loader
     async collect() {
       const s = await snap();
       if (s) this.set(s.oldestPendingSeconds);
+    },
+  });
+
+  new Gauge({
+    name: "holdfast_credits_owed",
+    help: "Credits owed now (refunded or charged-back payments whose credits were already spent; neither repaid nor forgiven), summed over users, by credit type.",
+    labelNames: ["credit_type"],
+    registers,
+    async collect() {
+      const s = await snap();
+      if (!s) return;
+      this.reset();
+      // The default credit type always has a sample (0 when nothing is owed), so "no debt" is not "no data".
+      this.set({ credit_type: DEFAULT_CREDIT_TYPE }, 0);
+      for (const d of s.debts) this.set({ credit_type: d.credit_type }, d.credits);
     },
   });
 

@@ -13,7 +13,8 @@
  *   transfer's created_at is its transaction's start and ledger transactions
  *   last milliseconds, so nothing commits 10 minutes in the past.
  * - Pending holds come from the partial index of pending holds; alerts,
- *   disputes and queue counts are small.
+ *   disputes and queue counts are small; so are open debts (the partial
+ *   index of open credit_debts).
  */
 import { sql } from "../db/sql";
 import type { AppContext } from "../context";
@@ -40,6 +41,8 @@ export interface MoneySnapshot {
   /** null: no disputes table in this deployment. */
   disputes: { status: string; count: number }[] | null;
   alerts: { type: string; count: number }[];
+  /** Credits owed (refunded or charged-back payments already spent), by credit type; empty with none. */
+  debts: { credit_type: string; credits: number }[];
   ledgerCheck: LedgerCheckResult | null;
   /** null: Redis not reachable. */
   queues: { queue: string; state: string; count: number }[] | null;
@@ -72,15 +75,16 @@ export class MoneySnapshotLoader {
   }
 
   private async load(): Promise<MoneySnapshot> {
-    const [credits, pending, disputes, alerts, ledgerCheck, queues] = await Promise.all([
+    const [credits, pending, disputes, alerts, debts, ledgerCheck, queues] = await Promise.all([
       timeout(this.creditTotals(), "credit totals"),
       timeout(this.pendingHolds(), "pending holds"),
       timeout(this.disputes(), "disputes"),
       timeout(sql<{ type: string; count: number }>(this.ctx.ds, `SELECT type, count(*)::int AS count FROM alerts GROUP BY type`), "alerts"),
+      timeout(this.debts(), "debts"),
       this.redisReady() ? timeout(lastLedgerCheck(this.ctx), "ledger check").catch(() => null) : Promise.resolve(null),
       this.queueCounts(),
     ]);
-    return { credits, ...pending, disputes, alerts, ledgerCheck, queues };
+    return { credits, ...pending, disputes, alerts, debts, ledgerCheck, queues };
   }
 
   private async creditTotals(): Promise<CreditTotal[]> {
@@ -127,6 +131,14 @@ export class MoneySnapshotLoader {
     const [{ exists }] = await sql<{ exists: boolean }>(this.ctx.ds, `SELECT to_regclass('disputes') IS NOT NULL AS exists`);
     if (!exists) return null;
     return sql<{ status: string; count: number }>(this.ctx.ds, `SELECT status, count(*)::int AS count FROM disputes GROUP BY status`);
+  }
+
+  /** Outstanding debt (src/credits/debts.ts): what is neither repaid nor forgiven, summed over users. */
+  private async debts(): Promise<MoneySnapshot["debts"]> {
+    const rows = await sql<{ credit_type: string; credits: string }>(this.ctx.ds,
+      `SELECT credit_type, sum(amount - repaid - forgiven)::text AS credits FROM credit_debts WHERE repaid + forgiven < amount GROUP BY credit_type`,
+    );
+    return rows.map((r) => ({ credit_type: r.credit_type, credits: Number(r.credits) }));
   }
 
   private redisReady(): boolean {

@@ -61,6 +61,8 @@ export class FakeStripe {
   readonly paymentIntents = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
   readonly disputes = new Map<string, Obj>();
+  /** How paid invoices were paid (API 2025-03-31+: the invoice ↔ PaymentIntent link). */
+  readonly invoicePayments = new Map<string, Obj>();
   readonly portalSessions = new Map<string, Obj>();
   readonly requests: FakeRequest[] = [];
   /** Unix seconds; tests may move it. */
@@ -196,6 +198,7 @@ export class FakeStripe {
       const i = this.invoices.get(m[1]!);
       return i ? [200, i] : this.missing("invoice", m[1]!);
     }
+    if (method === "GET" && path === "/v1/invoice_payments") return [200, this.listInvoicePayments(body)];
     if (method === "POST" && path === "/v1/billing_portal/sessions") return this.createPortalSession(body);
     return [404, { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` } }];
   }
@@ -271,7 +274,36 @@ export class FakeStripe {
     };
     this.invoices.set(inv.id, inv);
     sub.latest_invoice = inv.id;
+    if (opts.paid) this.chargeInvoice(inv);
     return inv;
+  }
+
+  /** A paid invoice's charge: a PaymentIntent, its charge and the InvoicePayment linking them (nothing for $0). */
+  private chargeInvoice(inv: Obj): void {
+    if (inv.amount_paid <= 0) return;
+    const pi = this.id("pi");
+    const charge = {
+      id: this.id("ch"), object: "charge", amount: inv.amount_paid, amount_captured: inv.amount_paid, amount_refunded: 0, refunded: false,
+      disputed: false, currency: inv.currency, customer: inv.customer, payment_intent: pi, metadata: {}, paid: true, status: "succeeded",
+      description: "Subscription payment", created: this.now, livemode: false,
+    };
+    this.charges.set(charge.id, charge);
+    this.paymentIntents.set(pi, {
+      id: pi, object: "payment_intent", amount: inv.amount_paid, currency: inv.currency, customer: inv.customer, status: "succeeded",
+      latest_charge: charge.id, metadata: {}, created: this.now, livemode: false,
+    });
+    const ip = {
+      id: this.id("inpay"), object: "invoice_payment", amount_paid: inv.amount_paid, amount_requested: inv.amount_due, currency: inv.currency,
+      invoice: inv.id, is_default: true, livemode: false, payment: { type: "payment_intent", payment_intent: pi }, status: "paid",
+      status_transitions: { canceled_at: null, paid_at: this.now }, created: this.now,
+    };
+    this.invoicePayments.set(ip.id, ip);
+  }
+
+  private listInvoicePayments(q: Obj): Obj {
+    const data = [...this.invoicePayments.values()].filter((p) =>
+      (!q.invoice || p.invoice === q.invoice) && (!q.payment?.payment_intent || p.payment.payment_intent === q.payment.payment_intent));
+    return { object: "list", data, has_more: false, url: "/v1/invoice_payments" };
   }
 
   private updateSubscription(id: string, b: Obj): [number, Obj] {
@@ -389,6 +421,7 @@ export class FakeStripe {
     inv.status = "paid";
     inv.amount_paid = inv.amount_due;
     inv.amount_remaining = 0;
+    this.chargeInvoice(inv);
     const sub = this.subscriptions.get(inv.parent.subscription_details.subscription)!;
     sub.status = "active";
     return this.event("invoice.paid", inv);
@@ -437,9 +470,25 @@ export class FakeStripe {
     return charge;
   }
 
+  /** The charge that paid an invoice. */
+  chargeOfInvoice(invoiceId: string): Obj {
+    const ip = [...this.invoicePayments.values()].find((p) => p.invoice === invoiceId && p.status === "paid");
+    const charge = ip ? this.charges.get(this.paymentIntents.get(ip.payment.payment_intent)?.latest_charge) : undefined;
+    if (!charge) throw new Error(`invoice ${invoiceId} has no charge`);
+    return charge;
+  }
+
   /** Refund `cents` more of a purchase's charge (cumulative amount_refunded, like Stripe): the charge.refunded event. */
   refund(sessionId: string, cents: number): Stripe.Event {
-    const charge = this.chargeOf(sessionId);
+    return this.refundCharge(this.chargeOf(sessionId), cents);
+  }
+
+  /** Refund `cents` more of an invoice's charge: the charge.refunded event. */
+  refundInvoice(invoiceId: string, cents: number): Stripe.Event {
+    return this.refundCharge(this.chargeOfInvoice(invoiceId), cents);
+  }
+
+  private refundCharge(charge: Obj, cents: number): Stripe.Event {
     charge.amount_refunded = Math.min(charge.amount, charge.amount_refunded + cents);
     charge.refunded = charge.amount_refunded >= charge.amount;
     return this.event("charge.refunded", charge);
@@ -447,7 +496,15 @@ export class FakeStripe {
 
   /** The buyer's bank opens a chargeback (default: the whole charge): the charge.dispute.created event. */
   openDispute(sessionId: string, cents?: number): { dispute: Obj; event: Stripe.Event } {
-    const charge = this.chargeOf(sessionId);
+    return this.disputeCharge(this.chargeOf(sessionId), cents);
+  }
+
+  /** A chargeback of an invoice's charge (default: all of it). */
+  openInvoiceDispute(invoiceId: string, cents?: number): { dispute: Obj; event: Stripe.Event } {
+    return this.disputeCharge(this.chargeOfInvoice(invoiceId), cents);
+  }
+
+  private disputeCharge(charge: Obj, cents?: number): { dispute: Obj; event: Stripe.Event } {
     charge.disputed = true;
     const dispute = {
       id: this.id("dp"), object: "dispute", amount: cents ?? charge.amount, currency: charge.currency, charge: charge.id,

@@ -27,7 +27,7 @@ export function Overview() {
       {b && b.debt > 0 ? (
         <Notice kind="error">
           <span data-testid="balance-debt">
-            You owe {fmt(b.debt)} credits: a refunded or charged-back purchase took back credits that were already spent. New jobs are
+            You owe {fmt(b.debt)} credits: a refunded or charged-back payment took back credits that were already spent. New jobs are
             refused until a purchase repays it (<Link href="/buy">Buy credits</Link>).
           </span>
         </Notice>
