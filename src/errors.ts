@@ -102,7 +102,7 @@ export class SpendLimitReached extends AppError {
   ) {
     super(
       "spend_limit_reached",
-      `This needs ${required} credits but your ${period === "day" ? "daily" : "monthly"} spend limit of ${limit} has ${Math.max(0, limit - spent)} left (${spent} spent this ${period}).`,
+      `This needs ${required} credits but your ${period === "day" ? "daily" : "monthly"} spend limit of ${limit} has ${Math.max(0, limit - spent)} left (${spent} spent ${period === "day" ? "today" : "this month"}).`,
       { period, limit, spent, required },
     );
     this.name = "SpendLimitReached";
