@@ -24,6 +24,8 @@ interface HttpishError {
   status?: number;
   statusCode?: number;
   expose?: boolean;
+  /** body-parser's limit in bytes, on entity.too.large. */
+  limit?: unknown;
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -61,7 +63,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (h.type === "entity.too.large" || h.status === 413) {
-      res.status(413).json(errorBody("payload_too_large", "The request body is larger than this endpoint accepts."));
+      // body-parser knows the limit it applied: say it, as an upload's 413 does (max_bytes).
+      const limit = typeof h.limit === "number" ? h.limit : undefined;
+      res.status(413).json(limit === undefined
+        ? errorBody("payload_too_large", "The request body is larger than this endpoint accepts.")
+        : errorBody("payload_too_large", `The request body is larger than this endpoint accepts (at most ${limit} bytes).`, { max_bytes: limit }));
       return;
     }
     const status = h.status ?? h.statusCode;

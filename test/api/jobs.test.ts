@@ -215,6 +215,8 @@ describe("400 invalid_request for bad input, nothing held", () => {
   it("a body over JSON_BODY_LIMIT_BYTES is 413 payload_too_large", async () => {
     const r = await submit({ kind: "test", input: { pad: "x".repeat(BODY_LIMIT * 2) } });
     expectError(r, 413, "payload_too_large");
+    expect(r.body.error.details).toEqual({ max_bytes: BODY_LIMIT });
+    expect(r.body.error.message).toContain(`at most ${BODY_LIMIT} bytes`);
   });
 
   it("a bad Idempotency-Key", async () => {
