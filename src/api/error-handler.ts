@@ -37,7 +37,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof AppError) {
       if (err.code === "internal" || err.code === "unavailable") logger.warn({ err, path: req.path }, err.message);
       // API.md: a 429 or a 503 says when to come back (the rate limiter sets its own).
-      if ((err.status === 429 || err.status === 503) && !res.get("Retry-After")) res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      // Not a feature that is not configured: coming back will not help until an operator sets it.
+      const notConfigured = err.details.reason === "not_configured";
+      if ((err.status === 429 || err.status === 503) && !notConfigured && !res.get("Retry-After")) res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;
     }

@@ -69,7 +69,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -98,7 +98,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -269,7 +269,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -298,7 +298,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -647,7 +647,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -979,7 +979,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1008,7 +1008,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2902,7 +2902,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5011,7 +5011,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5323,7 +5323,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5407,7 +5407,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5486,7 +5486,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5552,7 +5552,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
