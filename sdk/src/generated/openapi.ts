@@ -197,7 +197,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -904,7 +904,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -1850,7 +1850,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -1954,7 +1954,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -3156,7 +3156,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -3576,7 +3576,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4165,7 +4165,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -4382,7 +4382,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4486,7 +4486,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4590,7 +4590,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
