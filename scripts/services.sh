@@ -302,7 +302,10 @@ pg_up() {
 
   if [[ ! -f "$PGDATA_DIR/PG_VERSION" ]]; then
     log "postgres: initdb in $PGDATA_DIR ($PGBIN)"
-    as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U "$PG_SUPERUSER" -A trust -E UTF8 --locale=C >&2
+    # Without initdb's closing "you can now start the server using pg_ctl …": this script starts it.
+    local quiet=()
+    if "$PGBIN/initdb" --help 2>/dev/null | grep -q -- --no-instructions; then quiet=(--no-instructions); fi
+    as_pg "$PGBIN/initdb" -D "$PGDATA_DIR" -U "$PG_SUPERUSER" -A trust -E UTF8 --locale=C ${quiet[@]+"${quiet[@]}"} >&2
   else
     local have want
     have="$(cat "$PGDATA_DIR/PG_VERSION")"

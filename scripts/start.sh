@@ -58,7 +58,9 @@ MAIN_PID=$$ # after `exec` below, this is the Holdfast process itself
 
 answers() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/healthz" 2>/dev/null
+    # /readyz, not /healthz: the API listens before PostgreSQL and Redis answer, and until then
+    # every route but /healthz is a 503, so the curl lines below would fail if printed earlier.
+    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/readyz" 2>/dev/null
   else
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
   fi
@@ -84,6 +86,9 @@ banner() {
 
   Balance:
     curl -s $BASE_URL/api/v1/credits/balance -H 'Authorization: Bearer $DEMO_API_KEY'
+
+  For the README's examples and the CLI (npx holdfast balance), in another shell:
+    export KEY=$DEMO_API_KEY HOLDFAST_URL=$BASE_URL HOLDFAST_API_KEY=$DEMO_API_KEY
 
 EOF
 }

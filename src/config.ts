@@ -209,7 +209,7 @@ export class ConfigError extends Error {
 
 /** Parse and validate configuration; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(withLocalServerDefaults(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
       (i) => `  ${i.path.join(".")}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
@@ -217,4 +217,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+/**
+ * A checkout that runs its own PostgreSQL and Redis on other ports (HOLDFAST_PG_PORT /
+ * HOLDFAST_REDIS_PORT, see scripts/services.sh) defaults to those servers, so `npm run migrate`
+ * or `npm run ledger:check` there never reaches another checkout's database.
+ */
+function withLocalServerDefaults(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out = { ...env };
+  const pgPort = env.HOLDFAST_PG_PORT?.trim();
+  const redisPort = env.HOLDFAST_REDIS_PORT?.trim();
+  if (!env.DATABASE_URL?.trim() && pgPort) out.DATABASE_URL = `postgres://holdfast:holdfast@127.0.0.1:${pgPort}/holdfast`;
+  if (!env.REDIS_URL?.trim() && redisPort) out.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+  return out;
 }

@@ -98,6 +98,7 @@ export async function waitForDependencies(ctx: AppContext, prepare: () => Promis
     opts.signal?.throwIfAborted();
     try {
       if (!ctx.ds.isInitialized) await ctx.ds.initialize();
+      await connectionSettled(ctx.redis, 2000);
       await ctx.redis.ping();
       await prepare();
       if (attempt > 1) ctx.logger.info({ attempts: attempt }, "dependencies answer; starting");
@@ -110,4 +111,23 @@ export async function waitForDependencies(ctx: AppContext, prepare: () => Promis
       delay = Math.min(maxDelay, delay * 2);
     }
   }
+}
+
+/**
+ * A client created a moment ago is still connecting, and without an offline queue its PING
+ * would fail at once ("Stream isn't writeable"): every healthy start-up would log that it is
+ * waiting for Redis. Wait for the connection to become ready or to fail (a Redis that is down
+ * refuses at once), at most `ms`.
+ */
+function connectionSettled(redis: AppContext["redis"], ms: number): Promise<void> {
+  if (redis.status !== "connecting" && redis.status !== "connect") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const ev of ["ready", "error", "close"]) redis.off(ev, done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const ev of ["ready", "error", "close"]) redis.once(ev, done);
+  });
 }

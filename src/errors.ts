@@ -76,6 +76,17 @@ export class Unavailable extends AppError {
   }
 }
 
+/**
+ * A feature this server was not configured for (HTTP 503 `unavailable`): `details` name the
+ * setting, and no Retry-After is sent, since retrying cannot help until an operator sets it.
+ */
+export class NotConfigured extends AppError {
+  constructor(message: string, setting: string) {
+    super("unavailable", message, { reason: "not_configured", setting });
+    this.name = "NotConfigured";
+  }
+}
+
 /** Not enough available credit for a hold or a debit (HTTP 402). */
 export class InsufficientCredits extends AppError {
   constructor(
@@ -102,7 +113,7 @@ export class SpendLimitReached extends AppError {
   ) {
     super(
       "spend_limit_reached",
-      `This needs ${required} credits but your ${period === "day" ? "daily" : "monthly"} spend limit of ${limit} has ${Math.max(0, limit - spent)} left (${spent} spent this ${period}).`,
+      `This needs ${required} credits but your ${period === "day" ? "daily" : "monthly"} spend limit of ${limit} has ${Math.max(0, limit - spent)} left (${spent} spent ${period === "day" ? "today" : "this month"}).`,
       { period, limit, spent, required },
     );
     this.name = "SpendLimitReached";

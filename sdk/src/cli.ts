@@ -233,6 +233,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       const json = argv.includes("--json");
       if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details, status: err.status } }, null, 2)}\n`);
       process.stderr.write(`Error: ${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ""})\n`);
+      // A 400 names each bad field in details.issues (an unknown script lists the registered ones): show them.
+      const issues = Array.isArray(err.details.issues) ? (err.details.issues as { path?: unknown; message?: unknown }[]) : [];
+      for (const i of issues) process.stderr.write(`  ${String(i.path ?? "") || "(body)"}: ${String(i.message ?? "")}\n`);
       process.exitCode = err.code === "usage" ? 2 : 1;
       return;
     }

@@ -89,17 +89,17 @@ export class Http {
         const text = await res.text();
         return (text ? JSON.parse(text) : undefined) as T;
       }
-      if (canRetry && RETRY_STATUSES.has(res.status)) {
-        await res.body?.cancel().catch(() => undefined);
-        await sleep(this.backoff(attempt, res.headers.get("retry-after")), call.signal);
-        continue;
-      }
       const text = await res.text().catch(() => "");
       let parsed: unknown = null;
       try {
         parsed = text ? JSON.parse(text) : null;
       } catch {
         parsed = null;
+      }
+      // A 503 for a feature the server is not configured for (no AI provider, no Stripe) stays so: no retry.
+      if (canRetry && RETRY_STATUSES.has(res.status) && !notConfigured(parsed)) {
+        await sleep(this.backoff(attempt, res.headers.get("retry-after")), call.signal);
+        continue;
       }
       throw errorFromResponse(res.status, parsed, res.headers.get("x-request-id") ?? res.headers.get("request-id"));
     }
@@ -116,6 +116,11 @@ export class Http {
     const base = (this.opts.retryDelayMs ?? 250) * 2 ** attempt;
     return Math.min(base / 2 + Math.random() * base / 2, max);
   }
+}
+
+function notConfigured(body: unknown): boolean {
+  const details = (body as { error?: { details?: { reason?: unknown } } } | null)?.error?.details;
+  return details?.reason === "not_configured";
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

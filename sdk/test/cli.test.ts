@@ -109,6 +109,9 @@ describe("holdfast CLI", () => {
     const noKey = await cli(["balance"], { HOLDFAST_API_KEY: "" });
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toMatch(/HOLDFAST_API_KEY/);
+    const unknownScript = await cli(["run", "script", "nope"]);
+    expect(unknownScript.code).toBe(1);
+    expect(unknownScript.stderr).toMatch(/\(invalid_request, HTTP 400\)\n {2}input\.script: unknown script "nope"; registered: .*wordcount/);
     const badKey = await cli(["balance", "--api-key", "hf_wrong"]);
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toMatch(/unauthenticated/);

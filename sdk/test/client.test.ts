@@ -208,6 +208,11 @@ describe("retries", () => {
     const none = new HoldfastClient({ baseUrl: proxy.url, apiKey: u.key, maxRetries: 0 });
     proxy.faults.push({ match: (r) => r.url === "/api/v1/credits/balance", action: { status: 503 } });
     await expect(none.credits.balance()).rejects.toMatchObject({ status: 503, code: "unavailable" });
+    // A feature the server is not configured for (no AI provider, no Stripe): retrying cannot help.
+    const seenBefore = proxy.seen.length;
+    proxy.faults.push({ match: (r) => r.url === "/api/v1/credits/balance", action: { status: 503, details: { reason: "not_configured", setting: "AI_BASE_URL" } } });
+    await expect(hf.credits.balance()).rejects.toMatchObject({ status: 503, code: "unavailable", details: { reason: "not_configured" } });
+    expect(proxy.seen.length - seenBefore).toBe(1);
     const down = new HoldfastClient({ baseUrl: "http://127.0.0.1:9", apiKey: u.key, maxRetries: 1, retryDelayMs: 10 });
     await expect(down.credits.balance()).rejects.toMatchObject({ status: 0, code: "network_error" });
   });

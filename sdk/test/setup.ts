@@ -16,7 +16,7 @@ export function startSdkPlatform(): Promise<KindsPlatform> {
 }
 
 /** What the proxy does with the next request that `match`es (once each). */
-export type Fault = { match: (req: http.IncomingMessage) => boolean; action: "drop-response" | { status: number; retryAfter?: string } };
+export type Fault = { match: (req: http.IncomingMessage) => boolean; action: "drop-response" | { status: number; retryAfter?: string; details?: Record<string, unknown> } };
 
 export interface Proxy {
   url: string;
@@ -36,7 +36,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     if (fault && fault.action !== "drop-response") {
       req.resume();
       res.writeHead(fault.action.status, { "content-type": "application/json", ...(fault.action.retryAfter ? { "retry-after": fault.action.retryAfter } : {}) });
-      res.end(JSON.stringify({ error: { code: fault.action.status === 429 ? "rate_limited" : "unavailable", message: "try later", details: {} } }));
+      res.end(JSON.stringify({ error: { code: fault.action.status === 429 ? "rate_limited" : "unavailable", message: "try later", details: fault.action.details ?? {} } }));
       return;
     }
     const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (upRes) => {

@@ -24,6 +24,8 @@ interface HttpishError {
   status?: number;
   statusCode?: number;
   expose?: boolean;
+  /** body-parser's limit in bytes, on entity.too.large. */
+  limit?: unknown;
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -35,7 +37,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof AppError) {
       if (err.code === "internal" || err.code === "unavailable") logger.warn({ err, path: req.path }, err.message);
       // API.md: a 429 or a 503 says when to come back (the rate limiter sets its own).
-      if ((err.status === 429 || err.status === 503) && !res.get("Retry-After")) res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      // Not a feature that is not configured: coming back will not help until an operator sets it.
+      const notConfigured = err.details.reason === "not_configured";
+      if ((err.status === 429 || err.status === 503) && !notConfigured && !res.get("Retry-After")) res.set("Retry-After", String(DEPENDENCY_RETRY_AFTER_SECONDS));
       res.status(err.status).json(errorBody(err.code, err.message, err.details));
       return;
     }
@@ -61,7 +65,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (h.type === "entity.too.large" || h.status === 413) {
-      res.status(413).json(errorBody("payload_too_large", "The request body is larger than this endpoint accepts."));
+      // body-parser knows the limit it applied: say it, as an upload's 413 does (max_bytes).
+      const limit = typeof h.limit === "number" ? h.limit : undefined;
+      res.status(413).json(limit === undefined
+        ? errorBody("payload_too_large", "The request body is larger than this endpoint accepts.")
+        : errorBody("payload_too_large", `The request body is larger than this endpoint accepts (at most ${limit} bytes).`, { max_bytes: limit }));
       return;
     }
     const status = h.status ?? h.statusCode;

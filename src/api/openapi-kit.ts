@@ -24,9 +24,9 @@ export const ERROR_DOCS: Record<ErrorCode, string> = {
   not_found: "Missing, or belongs to another user (never revealed which).",
   idempotency_conflict: "The same `Idempotency-Key` was used with a different request body.",
   invalid_state: "Not possible in the current state (e.g. cancelling a finished job).",
-  payload_too_large: "The body or upload is over the limit.",
+  payload_too_large: "The body or upload is over the limit (`details.max_bytes`).",
   rate_limited: "Too many requests for this key; see the `Retry-After` header.",
-  unavailable: "A dependency (AI provider, Stripe, database) is not configured or down.",
+  unavailable: "A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: \"not_configured\"` and the `setting` to set, and there is no `Retry-After`.",
   internal: "Something failed on our side (never with a stack trace).",
 };
 

@@ -58,7 +58,7 @@ export const idParam = z.object({ id: z.string().meta({ description: "A UUID.", 
 
 export const idempotencyHeader = z.object({
   "Idempotency-Key": z.string().min(1).max(255).optional().meta({
-    description: "Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409.",
+    description: "Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409.",
   }),
 });
 

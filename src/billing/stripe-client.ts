@@ -6,7 +6,7 @@
  */
 import Stripe from "stripe";
 import type { Config } from "../config";
-import { AppError, Unavailable } from "../errors";
+import { AppError, NotConfigured, Unavailable } from "../errors";
 
 export type { Stripe };
 
@@ -35,7 +35,7 @@ export function createStripe(config: Config): Stripe | null {
 /** The context's client, or 503 when Stripe is not configured. */
 export function requireStripe(ctx: { stripe: Stripe | null }): Stripe {
   const s = ctx.stripe;
-  if (!s) throw new Unavailable("Payments are not configured on this server (STRIPE_SECRET_KEY is not set).");
+  if (!s) throw new NotConfigured("Payments are not configured on this server (STRIPE_SECRET_KEY is not set).", "STRIPE_SECRET_KEY");
   return s;
 }
 

@@ -10,7 +10,7 @@ import { sql } from "../db/sql";
 import Stripe from "stripe";
 import type { AppContext } from "../context";
 import { addById } from "../queues";
-import { InvalidRequest, Unavailable } from "../errors";
+import { InvalidRequest, NotConfigured } from "../errors";
 import { fromUnix } from "./stripe-client";
 
 /** Attempts per event in the stripe-events queue (exponential from 2 s: the last is ~35 min after the first). */
@@ -28,7 +28,7 @@ export interface Received {
 
 export async function receiveStripeEvent(ctx: AppContext, raw: unknown, signature: string | undefined): Promise<Received> {
   const secret = ctx.config.STRIPE_WEBHOOK_SECRET;
-  if (!secret) throw new Unavailable("Stripe webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is not set).");
+  if (!secret) throw new NotConfigured("Stripe webhooks are not configured on this server (STRIPE_WEBHOOK_SECRET is not set).", "STRIPE_WEBHOOK_SECRET");
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw new InvalidRequest("Send the raw JSON body Stripe signed, with Content-Type: application/json.", { issues: [{ path: "", message: "no raw JSON body" }] });
   }

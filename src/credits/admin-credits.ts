@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { recordAudit } from "../audit/audit-log";
 import type { AppContext } from "../context";
 import type { User } from "../entities/user";
-import { InvalidRequest } from "../errors";
+import { AppError, InvalidRequest } from "../errors";
 import { claimIdempotencyKey, fingerprint } from "../db/idempotency";
 import { derivedId } from "../lib/ids";
 import * as ledger from "../ledger";
@@ -52,10 +52,21 @@ export function addCredits(
 }
 
 /** Remove credits; more than the user has available is 402 insufficient_credits and changes nothing. */
-export function removeCredits(
+export async function removeCredits(
   ctx: AppContext, admin: User, change: CreditsChange, idempotencyKey?: string, requestId: string | null = null,
 ): Promise<AdminCreditsResult> {
-  return adjustCredits(ctx, admin, "remove", change, idempotencyKey, requestId);
+  try {
+    return await adjustCredits(ctx, admin, "remove", change, idempotencyKey, requestId);
+  } catch (err) {
+    // The ledger's sentence is a job's ("This needs …"): say what the admin asked for, same details.
+    if (err instanceof AppError && err.code === "insufficient_credits") {
+      const available = Number(err.details.available);
+      throw new AppError("insufficient_credits",
+        `Cannot remove ${change.amount} ${change.creditType} credits: only ${available} are available (credits held for jobs or holds cannot be removed).`,
+        err.details);
+    }
+    throw err;
+  }
 }
 
 async function adjustCredits(

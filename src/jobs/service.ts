@@ -51,7 +51,7 @@ export async function listJobs(ctx: AppContext, user: User, q: ListQuery): Promi
 export async function cancelJob(ctx: AppContext, user: User, id: string, waitMs = 5000): Promise<JobView> {
   const job = await loadOwned(ctx, user, id);
   if (FINAL_STATUSES.includes(job.status)) {
-    throw new InvalidState(`The job is already ${job.status}.`, { status: job.status });
+    throw new InvalidState(`The job has already finished (${job.status}); only a queued or running job can be cancelled.`, { status: job.status });
   }
   const done = await store.endJob(ctx, {
     jobId: id, attempt: null, from: ["queued"], status: "canceled", charge: 0, releaseType: "release",

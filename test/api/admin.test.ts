@@ -116,6 +116,7 @@ describe("credits", () => {
     const tooMuch = await post(admin, "/admin/credits/remove", { user_id: u.id, amount: 21, description: "Too much" });
     expectError(tooMuch, 402, "insufficient_credits");
     expect(tooMuch.body.error.details).toEqual({ required: 21, available: 20, credit_type: "standard" });
+    expect(tooMuch.body.error.message).toBe("Cannot remove 21 standard credits: only 20 are available (credits held for jobs or holds cannot be removed).");
     expect(await ledgerState(p, u.id)).toMatchObject({ posted: 30, held: 10 });
     await waitFor(async () => (await get(u.key, `/jobs/${job.body.id}`)).body.status === "succeeded");
 

@@ -87,6 +87,7 @@ describe("with a worker", () => {
     const c = await p.api(u.key, "POST", `/api/v1/jobs/${sub.body.id}/cancel`);
     expectError(c, 409, "invalid_state");
     expect(c.body.error.details).toEqual({ status: "succeeded" });
+    expect(c.body.error.message).toBe("The job has already finished (succeeded); only a queued or running job can be cancelled.");
     const job = await p.api(u.key, "GET", `/api/v1/jobs/${sub.body.id}`);
     expect(job.body).toMatchObject({ status: "succeeded", credits: { charged: 2, refunded: 3 } });
     expect(await ledgerState(p, u.id)).toMatchObject({ posted: 18, held: 0 });

@@ -160,9 +160,18 @@ describe("400 invalid_request for bad input, nothing held", () => {
   });
 
   it("missing body, and a body that is not JSON at all", async () => {
-    expectError(await p.api(u.key, "POST", "/api/v1/jobs"), 400, "invalid_request");
-    expectError(await submit("kind=test", { "content-type": "application/x-www-form-urlencoded" }), 400, "invalid_request");
-    expectError(await submit('{"kind":"test","input":{}}', { "content-type": "text/plain" }), 400, "invalid_request");
+    const replies = [
+      await p.api(u.key, "POST", "/api/v1/jobs"),
+      await submit("kind=test", { "content-type": "application/x-www-form-urlencoded" }),
+      // What `curl -d '{…}'` without -H 'Content-Type: application/json' sends: the message says what to fix.
+      await submit('{"kind":"test","input":{}}', { "content-type": "application/x-www-form-urlencoded" }),
+      await submit('{"kind":"test","input":{}}', { "content-type": "text/plain" }),
+    ];
+    for (const r of replies) {
+      expectError(r, 400, "invalid_request");
+      expect(r.body.error.message).toContain("Content-Type: application/json");
+      expect(r.body.error.details.issues).toEqual([{ path: "", message: "expected a JSON object" }]);
+    }
   });
 
   it("a body the parser cannot read (charset, encoding) and a malformed URI", async () => {
@@ -185,6 +194,9 @@ describe("400 invalid_request for bad input, nothing held", () => {
     const missing = await submit({ kind: "test" });
     expectError(missing, 400, "invalid_request");
     expect(issuePaths(missing)).toEqual(["input"]);
+    expect(missing.body.error.details.issues[0].message).toBe("is required");
+    const noKind = await submit({ input: {} });
+    expect(noKind.body.error.details.issues).toEqual([{ path: "kind", message: "is required (string)" }]);
   });
 
   it("negative, zero, fractional, non-numeric and huge max_credits", async () => {
@@ -203,6 +215,8 @@ describe("400 invalid_request for bad input, nothing held", () => {
   it("a body over JSON_BODY_LIMIT_BYTES is 413 payload_too_large", async () => {
     const r = await submit({ kind: "test", input: { pad: "x".repeat(BODY_LIMIT * 2) } });
     expectError(r, 413, "payload_too_large");
+    expect(r.body.error.details).toEqual({ max_bytes: BODY_LIMIT });
+    expect(r.body.error.message).toContain(`at most ${BODY_LIMIT} bytes`);
   });
 
   it("a bad Idempotency-Key", async () => {

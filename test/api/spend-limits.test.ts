@@ -121,6 +121,7 @@ describe("enforcement", () => {
     const r = await api(u.key, "POST", "/holds", { credits: 1 });
     expectError(r, 402, "spend_limit_reached");
     expect(r.body.error.details).toEqual({ period: "day", limit: 10, spent: 10, required: 1 });
+    expect(r.body.error.message).toBe("This needs 1 credits but your daily spend limit of 10 has 0 left (10 spent today).");
 
     // Release: all 3 back.
     expect((await api(u.key, "POST", `/holds/${h2.body.id}/release`)).status).toBe(200);

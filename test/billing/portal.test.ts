@@ -58,6 +58,7 @@ describe("POST /billing/portal", () => {
     const r = await bed.p.api(s.user.key, "POST", "/api/v1/billing/portal");
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: "unavailable" });
+    expect(r.headers.get("retry-after")).not.toBeNull(); // an outage: come back later
     expect(JSON.stringify(r.body)).not.toMatch(/at .*\.ts:\d+/);
   });
 
@@ -82,8 +83,9 @@ describe("without Stripe", () => {
       const u = await bare.p.user();
       const r = await bare.p.api(u.key, "POST", "/api/v1/billing/portal");
       expect(r.status).toBe(503);
-      expect(r.body.error).toMatchObject({ code: "unavailable" });
+      expect(r.body.error).toMatchObject({ code: "unavailable", details: { reason: "not_configured", setting: "STRIPE_SECRET_KEY" } });
       expect(r.body.error.message).toMatch(/STRIPE_SECRET_KEY/);
+      expect(r.headers.get("retry-after")).toBeNull();
     } finally {
       await bare.close();
     }

@@ -186,6 +186,11 @@ describe("without AI_BASE_URL", () => {
     const sub = await bare.api(u.key, "POST", "/api/v1/jobs", { kind: "ai", input: { prompt: "hi" } });
     expect(sub.status).toBe(503);
     expect(sub.body.error.message).toMatch(/AI_BASE_URL/);
+    // Not an outage: the details say what is missing, and no Retry-After invites a retry that cannot help.
+    for (const r of [est, sub]) {
+      expect(r.body.error.details).toEqual({ reason: "not_configured", setting: "AI_BASE_URL" });
+      expect(r.headers.get("retry-after")).toBeNull();
+    }
     expect(await bare.balance(u.id)).toEqual({ available: 100, held: 0, posted: 100 });
     expect(await jobCount(bare, u.id)).toBe(0);
   });

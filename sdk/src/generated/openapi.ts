@@ -69,7 +69,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -98,7 +98,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -197,7 +197,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -269,7 +269,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -298,7 +298,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -647,7 +647,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -904,7 +904,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -979,7 +979,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `payload_too_large`: The body or upload is over the limit. */
+                /** @description `payload_too_large`: The body or upload is over the limit (`details.max_bytes`). */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1008,7 +1008,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1850,7 +1850,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -1954,7 +1954,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -2902,7 +2902,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3156,7 +3156,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -3576,7 +3576,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4165,7 +4165,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -4382,7 +4382,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4486,7 +4486,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -4590,7 +4590,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes the call safe to retry: the same key and body returns the first result and changes nothing more; the same key with another body is 409. */
+                    /** @description Makes the call safe to retry: the same key and body answers with what the first call made (as it is now, with the header `Idempotent-Replayed: true`) and changes nothing more; the same key with another body is 409. */
                     "Idempotency-Key"?: string;
                 };
                 path?: never;
@@ -5011,7 +5011,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5323,7 +5323,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5407,7 +5407,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5486,7 +5486,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5552,7 +5552,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. */
+                /** @description `unavailable`: A dependency (AI provider, Stripe, database) is not configured or down. Down: retry after `Retry-After`. Not configured: `details` has `reason: "not_configured"` and the `setting` to set, and there is no `Retry-After`. */
                 503: {
                     headers: {
                         [name: string]: unknown;

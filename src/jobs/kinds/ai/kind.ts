@@ -11,7 +11,7 @@
  * AI_BASE_URL configured, submitting answers 503 and holds nothing.
  */
 import type OpenAI from "openai";
-import { Unavailable } from "../../../errors";
+import { NotConfigured } from "../../../errors";
 import { SystemError, UserError } from "../../run-errors";
 import type { JobKind } from "../../kind";
 import { aiHold, aiMaxOutputChars, aiPrice, PRICES } from "../../price-list";
@@ -52,7 +52,7 @@ export function aiKind(opts: AiKindOptions): JobKind<AiInput, AiResult, "ai"> {
     creditType: PRICES.ai.creditType,
     onUserFailure: "measured",
     estimate(input) {
-      if (!opts.baseURL) throw new Unavailable("AI jobs are unavailable: no AI provider is configured (AI_BASE_URL).");
+      if (!opts.baseURL) throw new NotConfigured("AI jobs are unavailable: no AI provider is configured (AI_BASE_URL).", "AI_BASE_URL");
       return aiHold(inputChars(input), input.max_tokens);
     },
     timeoutMs: () => opts.timeoutMs,
