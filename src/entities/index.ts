@@ -26,6 +26,7 @@ import { BillingRest1765000001000 } from "./migrations/1765000001000-BillingRest
 import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
 import { SubscriptionReversals1765000001300 } from "./migrations/1765000001300-SubscriptionReversals";
 import { AdmissionProbe1765000001500 } from "./migrations/1765000001500-AdmissionProbe";
+import { SettleByKey1765000001600 } from "./migrations/1765000001600-SettleByKey";
 
 export const entities = [
   UserEntity,
@@ -53,6 +54,7 @@ export const migrations = [
   BurnOrder1765000001200,
   SubscriptionReversals1765000001300,
   AdmissionProbe1765000001500,
+  SettleByKey1765000001600,
 ];
 
 export * from "./api-key";

@@ -32,7 +32,10 @@ BEGIN
      SET state = CASE WHEN p_amount > 0 THEN 'posted' ELSE p_void_state END,
          posted_amount = p_amount, resolved_by = p_id, resolved_at = now()
     FROM ledger_transfers t
-   WHERE p.transfer_id = p_pending AND p.state = 'pending' AND p.amount >= p_amount AND t.id = p_pending
+   -- resolved_at IS NULL is state = 'pending' (ledger_pending_consistent), written so that the
+   -- planner never reads it as the predicate of ledger_pending_expiry_idx: statistics taken while
+   -- few holds were pending made it scan every pending hold for this one row (see ledger_settle_many).
+   WHERE p.transfer_id = p_pending AND p.resolved_at IS NULL AND p.amount >= p_amount AND t.id = p_pending
   RETURNING p.amount, t.debit_account_id, t.credit_account_id, t.credit_type, t.user_id, t.job_id, t.created_at
        INTO v_held, v_debit, v_credit, v_ct, v_user, v_job, v_since;
   IF NOT FOUND THEN
