@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as ledger from "../../src/ledger";
-import { type BillingBed, startBillingBed } from "./harness";
+import { balanceOf, type BillingBed, historyOf, spendCredits, startBillingBed } from "./harness";
 
 let bed: BillingBed;
 let admin: { id: string; key: string };
@@ -41,18 +41,11 @@ async function buy(key: string, credits: number, opts: { promo?: string; deliver
   return { sessionId: r.body.session_id as string, checkoutId: r.body.id as string, events };
 }
 
-async function spend(key: string, credits: number) {
-  const r = await bed.p.api(key, "POST", "/api/v1/credits/consume", { credits, description: "work" });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-}
+const spend = (key: string, credits: number) => spendCredits(bed, key, credits);
 
-const balance = async (key: string) => (await bed.p.api(key, "GET", "/api/v1/credits/balance")).body as {
-  posted: number; available: number; held: number; status: string; debt: number; frozen: number;
-};
+const balance = (key: string) => balanceOf(bed, key);
 
-const history = async (key: string) =>
-  ((await bed.p.api(key, "GET", "/api/v1/credits/transactions?limit=100")).body.data as { type: string; amount: number; description: string }[])
-    .reverse().map((t) => [t.type, t.amount]);
+const history = (key: string) => historyOf(bed, key);
 
 const submit = (key: string) => bed.p.api(key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 1 } });
 

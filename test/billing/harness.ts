@@ -96,3 +96,19 @@ export async function subscribed(bed: BillingBed, plan: string): Promise<Subscri
   const local = await bed.q<{ id: string }>(`SELECT id FROM subscriptions WHERE stripe_subscription_id = $1`, [subId]);
   return { user, subId, localId: local[0]!.id };
 }
+
+/** Spend credits through the consume API (201 expected). */
+export async function spendCredits(bed: BillingBed, key: string, credits: number): Promise<void> {
+  const r = await bed.p.api(key, "POST", "/api/v1/credits/consume", { credits, description: "work" });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+}
+
+/** The user's balance as the API shows it. */
+export const balanceOf = async (bed: BillingBed, key: string) => (await bed.p.api(key, "GET", "/api/v1/credits/balance")).body as {
+  posted: number; available: number; held: number; status: string; debt: number; frozen: number;
+};
+
+/** The user's transactions, oldest first, as [type, amount]. */
+export const historyOf = async (bed: BillingBed, key: string) =>
+  ((await bed.p.api(key, "GET", "/api/v1/credits/transactions?limit=100")).body.data as { type: string; amount: number }[])
+    .reverse().map((t) => [t.type, t.amount]);

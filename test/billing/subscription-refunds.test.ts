@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import * as ledger from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
+import { balanceOf, type BillingBed, emailOf, historyOf, spendCredits, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 const PUBLIC_URL = "https://app.holdfast.test";
 let bed: BillingBed;
@@ -36,18 +36,11 @@ afterAll(async () => {
 const subscribed = (plan = "starter"): Promise<Subscribed> => subscribedIn(bed, plan);
 const latestInvoice = (s: Subscribed): string => bed.stripe.subscriptions.get(s.subId)!.latest_invoice as string;
 
-async function spend(key: string, credits: number) {
-  const r = await bed.p.api(key, "POST", "/api/v1/credits/consume", { credits, description: "work" });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-}
+const spend = (key: string, credits: number) => spendCredits(bed, key, credits);
 
-const balance = async (key: string) => (await bed.p.api(key, "GET", "/api/v1/credits/balance")).body as {
-  posted: number; available: number; held: number; status: string; debt: number; frozen: number;
-};
+const balance = (key: string) => balanceOf(bed, key);
 
-const history = async (key: string) =>
-  ((await bed.p.api(key, "GET", "/api/v1/credits/transactions?limit=100")).body.data as { type: string; amount: number }[])
-    .reverse().map((t) => [t.type, t.amount]);
+const history = (key: string) => historyOf(bed, key);
 
 const submit = (key: string) => bed.p.api(key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 1 } });
 
