@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as ledger from "../../src/ledger";
-import { balanceOf, type BillingBed, historyOf, spendCredits, startBillingBed } from "./harness";
+import { type BillingBed, billingCalls, startBillingBed } from "./harness";
 
 let bed: BillingBed;
 let admin: { id: string; key: string };
@@ -41,16 +41,7 @@ async function buy(key: string, credits: number, opts: { promo?: string; deliver
   return { sessionId: r.body.session_id as string, checkoutId: r.body.id as string, events };
 }
 
-const spend = (key: string, credits: number) => spendCredits(bed, key, credits);
-
-const balance = (key: string) => balanceOf(bed, key);
-
-const history = (key: string) => historyOf(bed, key);
-
-const submit = (key: string) => bed.p.api(key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 1 } });
-
-const outcomeOf = async (eventId: string) =>
-  (await bed.q<{ outcome: string }>(`SELECT outcome FROM stripe_events WHERE id = $1`, [eventId]))[0]!.outcome;
+const { spend, balance, history, submit, outcomeOf } = billingCalls(() => bed);
 
 describe("refunds", () => {
   it("a full refund of an unspent purchase takes every credit back; a replay takes nothing", async () => {

@@ -112,3 +112,15 @@ export const balanceOf = async (bed: BillingBed, key: string) => (await bed.p.ap
 export const historyOf = async (bed: BillingBed, key: string) =>
   ((await bed.p.api(key, "GET", "/api/v1/credits/transactions?limit=100")).body.data as { type: string; amount: number }[])
     .reverse().map((t) => [t.type, t.amount]);
+
+/** The per-user API calls the clawback tests make, bound to a bed that beforeAll creates later. */
+export function billingCalls(bed: () => BillingBed) {
+  return {
+    spend: (key: string, credits: number) => spendCredits(bed(), key, credits),
+    balance: (key: string) => balanceOf(bed(), key),
+    history: (key: string) => historyOf(bed(), key),
+    submit: (key: string) => bed().p.api(key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 1 } }),
+    outcomeOf: async (eventId: string) =>
+      (await bed().q<{ outcome: string }>(`SELECT outcome FROM stripe_events WHERE id = $1`, [eventId]))[0]!.outcome,
+  };
+}

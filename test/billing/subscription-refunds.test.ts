@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import * as ledger from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { balanceOf, type BillingBed, emailOf, historyOf, spendCredits, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
+import { type BillingBed, billingCalls, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 const PUBLIC_URL = "https://app.holdfast.test";
 let bed: BillingBed;
@@ -36,16 +36,7 @@ afterAll(async () => {
 const subscribed = (plan = "starter"): Promise<Subscribed> => subscribedIn(bed, plan);
 const latestInvoice = (s: Subscribed): string => bed.stripe.subscriptions.get(s.subId)!.latest_invoice as string;
 
-const spend = (key: string, credits: number) => spendCredits(bed, key, credits);
-
-const balance = (key: string) => balanceOf(bed, key);
-
-const history = (key: string) => historyOf(bed, key);
-
-const submit = (key: string) => bed.p.api(key, "POST", "/api/v1/jobs", { kind: "test", input: { cost: 1 } });
-
-const outcomeOf = async (eventId: string) =>
-  (await bed.q<{ outcome: string }>(`SELECT outcome FROM stripe_events WHERE id = $1`, [eventId]))[0]!.outcome;
+const { spend, balance, history, submit, outcomeOf } = billingCalls(() => bed);
 
 /** Queued notifications of a kind for a user (the "exactly once" record: the mail worker sends each row once). */
 const notes = (userId: string, kind: string) =>
