@@ -55,12 +55,24 @@ export function listSqlFiles(): SqlFile[] {
   return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * Bodies that no database at the end of the migration chain runs: a later
+ * migration dropped the function or gave it another signature. They are kept,
+ * one file each, only for the earlier migrations that create them (see the
+ * folder's README); functionDrift and listSqlFiles never look here.
+ */
+export const RETIRED_SQL_DIR = "src/db/retired-sql";
+
 /** The text of one function's file. */
 export function readSqlFile(name: string): string {
+  return readFrom(SQL_DIRS, name);
+}
+
+function readFrom(dirs: readonly string[], name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a function name: ${JSON.stringify(name)}`);
-  const hits = SQL_DIRS.map((dir) => path.join(repositoryRoot(), dir, `${name}.sql`)).filter((p) => fs.existsSync(p));
+  const hits = dirs.map((dir) => path.join(repositoryRoot(), dir, `${name}.sql`)).filter((p) => fs.existsSync(p));
   if (hits.length !== 1) {
-    throw new Error(hits.length === 0 ? `no SQL file for function ${name} in ${SQL_DIRS.join(", ")}` : `function ${name} has two files: ${hits.join(", ")}`);
+    throw new Error(hits.length === 0 ? `no SQL file for function ${name} in ${dirs.join(", ")}` : `function ${name} has two files: ${hits.join(", ")}`);
   }
   return fs.readFileSync(hits[0], "utf8");
 }
@@ -74,7 +86,15 @@ export function readSqlFile(name: string): string {
  * may use what a later migration adds. Migrations run in a transaction.
  */
 export async function applySqlFiles(q: SqlRunner, names: readonly string[]): Promise<void> {
-  const texts = names.map((n) => readSqlFile(n)); // every file found before anything runs
+  await apply(q, names.map((n) => readSqlFile(n))); // every file found before anything runs
+}
+
+/** Apply retired bodies (RETIRED_SQL_DIR): for the migrations that created them before a later one replaced them. */
+export async function applyRetiredSqlFiles(q: SqlRunner, names: readonly string[]): Promise<void> {
+  await apply(q, names.map((n) => readFrom([RETIRED_SQL_DIR], n)));
+}
+
+async function apply(q: SqlRunner, texts: readonly string[]): Promise<void> {
   await q.query(`SET LOCAL check_function_bodies = off`);
   for (const text of texts) await q.query(text);
 }
