@@ -9,7 +9,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { Command, Option } from "commander";
 import { HoldfastClient, isFinal } from "./client.js";
 import { HoldfastError } from "./errors.js";
-import type { Job, JobStatus, Transaction } from "./types.js";
+import type { Batch, BatchStatus, BatchSummary, Job, JobStatus, Transaction } from "./types.js";
 
 interface Globals { url?: string; apiKey?: string; json?: boolean; userId?: string }
 
@@ -55,6 +55,18 @@ function out(g: Globals, json: unknown, human: () => string): void {
 
 function jobLine(j: Job): string {
   return `${j.id}  ${j.kind.padEnd(7)} ${j.status.padEnd(9)} ${String(j.progress).padStart(3)}%  held ${j.credits.held} charged ${j.credits.charged}  ${j.created_at}`;
+}
+
+function batchLine(b: BatchSummary): string {
+  const c = b.counts;
+  const jobs = c.queued + c.running + c.succeeded + c.failed + c.canceled;
+  const states = (["queued", "running", "succeeded", "failed", "canceled"] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`).join(", ");
+  return `${b.id}  ${b.status.padEnd(8)} ${String(jobs).padStart(3)} jobs (${states})  held ${b.credits.held} charged ${b.credits.charged} refunded ${b.credits.refunded}  ${b.created_at}`;
+}
+
+/** A batch with its jobs, one line each under the batch's. */
+function batchLines(b: Batch): string {
+  return [batchLine(b), ...b.jobs.map((j) => `  ${jobLine(j)}`)].join("\n");
 }
 
 function csvCell(v: unknown): string {
@@ -166,6 +178,27 @@ export function program(): Command {
     if (!isFinal(j.status)) j = await follow(hf, j, g());
     out(g(), j, () => jobLine(j));
     process.exitCode = j.status === "succeeded" ? 0 : 1;
+  });
+
+  const batches = prog.command("batches").description("your batches of jobs");
+  batches.command("ls").description("list batches, newest first")
+    .addOption(new Option("--status <status>").choices(["active", "finished"]))
+    .option("--limit <n>", "at most this many", Number, 20)
+    .action(async (o: { status?: BatchStatus; limit: number }) => {
+      const list: BatchSummary[] = [];
+      for await (const b of client(g()).batches.list({ status: o.status, limit: Math.min(o.limit, 200) })) {
+        list.push(b);
+        if (list.length >= o.limit) break;
+      }
+      out(g(), list, () => list.map(batchLine).join("\n") || "no batches");
+    });
+  batches.command("get <id>").description("a batch and its jobs").action(async (id: string) => {
+    const b = await client(g()).batches.get(id);
+    out(g(), b, () => batchLines(b));
+  });
+  batches.command("cancel <id>").description("cancel every job of the batch that is not final yet").action(async (id: string) => {
+    const b = await client(g()).batches.cancel(id);
+    out(g(), b, () => batchLines(b));
   });
 
   prog.command("upload <file>").description("upload a file (streamed, with a progress bar)").option("--name <name>").action(async (file: string, o: { name?: string }) => {

@@ -12,7 +12,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { HoldfastError } from "./errors.js";
 import { Http, sleep } from "./http.js";
 import type {
-  Balance, Batch, ConsumeResult, CreditCheck, Estimate, FileInfo, Hold, HoldStatus, Job, JobEvent, JobRequest, JobStatus, Page, SpendLimits, Transaction, TransactionType,
+  Balance, Batch, BatchStatus, BatchSummary, ConsumeResult, CreditCheck, Estimate, FileInfo, Hold, HoldStatus, Job, JobEvent, JobRequest, JobStatus, Page, SpendLimits, Transaction, TransactionType,
 } from "./types.js";
 
 export interface HoldfastClientOptions {
@@ -88,21 +88,29 @@ export class HoldfastClient {
 
     /**
      * Resolve with the job once it is final. Follows the event stream (and
-     * reconnects if it drops); `onProgress` gets 0–100. Rejects with a
-     * HoldfastError `timeout` after `timeoutMs` (default: no limit).
+     * reconnects if it drops); `onProgress` gets 0–100, once per change of
+     * the value (a progress event and the job event after it that carry the
+     * same value are one report). Rejects with a HoldfastError `timeout`
+     * after `timeoutMs` (default: no limit).
      */
     wait: async (id: string, opts: { onProgress?: (progress: number, job?: Job) => void; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Job> => {
       const ac = new AbortController();
       const onAbort = () => ac.abort(opts.signal?.reason);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       const timer = opts.timeoutMs ? setTimeout(() => ac.abort(new HoldfastError(0, "timeout", `Job ${id} was not final after ${opts.timeoutMs} ms.`)), opts.timeoutMs) : null;
+      let reported: number | undefined;
+      const report = (progress: number, job?: Job) => {
+        if (progress === reported) return;
+        reported = progress;
+        opts.onProgress?.(progress, job);
+      };
       try {
         for (let tries = 0; ; tries++) {
           try {
             for await (const ev of this.jobEvents(id, ac.signal)) {
-              if (ev.type === "progress") opts.onProgress?.(ev.progress);
+              if (ev.type === "progress") report(ev.progress);
               if (ev.type === "job") {
-                opts.onProgress?.(ev.job.progress, ev.job);
+                report(ev.job.progress, ev.job);
                 if (isFinal(ev.job.status)) return ev.job;
               }
             }
@@ -128,6 +136,19 @@ export class HoldfastClient {
     /** All or nothing: one check of the total; 402 and no job created if it is not affordable. */
     submit: (jobs: JobRequest[], opts: { idempotencyKey?: string } = {}): Promise<Batch> =>
       this.http.send({ method: "POST", path: `${API}/batches`, idempotencyKey: opts.idempotencyKey ?? true, json: { jobs } }),
+
+    /** The batch with its jobs in submission order. */
+    get: (id: string): Promise<Batch> => this.http.send({ method: "GET", path: `${API}/batches/${encodeURIComponent(id)}` }),
+
+    /** Every batch, newest first (without their jobs: `get` has them); pages are fetched as you iterate. */
+    list: (filter: { status?: BatchStatus; limit?: number } = {}): AsyncIterable<BatchSummary> =>
+      this.paginate<BatchSummary>(`${API}/batches`, { status: filter.status, limit: filter.limit }),
+
+    /**
+     * Cancel every job of the batch that is not final yet (queued ones at once, running ones asked to stop).
+     * Safe to repeat; a batch whose jobs are all final → HoldfastError 409 invalid_state.
+     */
+    cancel: (id: string): Promise<Batch> => this.http.send({ method: "POST", path: `${API}/batches/${encodeURIComponent(id)}/cancel` }),
   };
 
   readonly files = {

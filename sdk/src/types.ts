@@ -7,6 +7,9 @@ export type Job = S["Job"];
 export type JobStatus = Job["status"];
 export type Estimate = S["Estimate"];
 export type Batch = S["Batch"];
+/** A batch in a list: the batch without its jobs. */
+export type BatchSummary = S["BatchSummary"];
+export type BatchStatus = Batch["status"];
 export type FileInfo = S["File"];
 export type Balance = S["Balance"];
 export type Transaction = S["Transaction"];

@@ -127,11 +127,17 @@ async function afterLostCommit(ctx: AppContext, batchId: string, err: unknown): 
     { batch_id: batchId }, { cause: err });
 }
 
-export async function getBatchView(ctx: AppContext, user: User, id: string): Promise<BatchView> {
+/** The batch if the user may see it: its owner, or an admin (like a job). */
+export async function loadBatch(ctx: AppContext, user: User, id: string): Promise<Batch> {
   if (!UUID_RE.test(id)) throw new NotFound("Batch");
   const batch: Batch | null = await ctx.ds.getRepository(BatchEntity).findOneBy({ id });
   // Another user's batch is indistinguishable from a missing one.
   if (!batch || (batch.userId !== user.id && user.role !== "admin")) throw new NotFound("Batch");
+  return batch;
+}
+
+export async function getBatchView(ctx: AppContext, user: User, id: string): Promise<BatchView> {
+  const batch = await loadBatch(ctx, user, id);
   const rows = await findJobs(ctx.ds, batch.jobIds);
   const byId = new Map(rows.map((j) => [j.id, toJobView(j)]));
   const jobs = batch.jobIds.map((jid) => byId.get(jid)!).filter(Boolean);

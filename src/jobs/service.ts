@@ -10,10 +10,9 @@ import type { User } from "../entities/user";
 import { InvalidState, NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { decodeCursor, type Page, toPage } from "../lib/pagination";
-import { cancelChannel } from "./events";
+import { stopJobs, untilStopped } from "./cancel";
 import * as store from "./store";
 import { type JobView, toJobView } from "./view";
-import { fairOn, forgetWaiting } from "./fairness";
 
 async function loadOwned(ctx: AppContext, user: User, id: string): Promise<Job> {
   if (!UUID_RE.test(id)) throw new NotFound("Job");
@@ -47,33 +46,20 @@ export async function listJobs(ctx: AppContext, user: User, q: ListQuery): Promi
  * Cancel: a queued job is finished at once and its hold released; a running
  * job is asked to stop (the worker aborts it, then releases the hold); a
  * finished job is a 409. Waits briefly for a running job to wind down.
+ * The stopping itself is shared with batch cancel (./cancel.ts).
  */
 export async function cancelJob(ctx: AppContext, user: User, id: string, waitMs = 5000): Promise<JobView> {
   const job = await loadOwned(ctx, user, id);
   if (FINAL_STATUSES.includes(job.status)) {
     throw new InvalidState(`The job has already finished (${job.status}); only a queued or running job can be cancelled.`, { status: job.status });
   }
-  const done = await store.endJob(ctx, {
-    jobId: id, attempt: null, from: ["queued"], status: "canceled", charge: 0, releaseType: "release",
-  });
-  if (done) {
-    await Promise.all([ctx.queues.jobs.remove(id).catch(() => 0), fairOn(ctx) ? forgetWaiting(ctx, user.id, id).catch(() => undefined) : undefined]);
-    return toJobView((await store.findJob(ctx.ds, id))!);
+  const asked = await stopJobs(ctx, [{ id, userId: job.userId }]);
+  await untilStopped(ctx, asked, waitMs);
+  const now = (await store.findJob(ctx.ds, id))!;
+  if (now.status === "succeeded" || now.status === "failed") {
+    throw new InvalidState(`The job ${now.status} before it could be cancelled.`, { status: now.status });
   }
-  // Running (or just claimed): ask its worker to abort.
-  await store.requestCancel(ctx.ds, id);
-  await ctx.redis.publish(cancelChannel(ctx.config.QUEUE_PREFIX), id).catch(() => 0);
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const now = (await store.findJob(ctx.ds, id))!;
-    if (FINAL_STATUSES.includes(now.status) || Date.now() > deadline) {
-      if (now.status === "succeeded" || now.status === "failed") {
-        throw new InvalidState(`The job ${now.status} before it could be cancelled.`, { status: now.status });
-      }
-      return toJobView(now);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return toJobView(now);
 }
 
 export function isFinal(status: JobStatus): boolean {

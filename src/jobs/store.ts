@@ -151,9 +151,9 @@ export async function requeue(m: Db, jobId: string, attempt: number): Promise<vo
   await sql(m, `UPDATE jobs SET status = 'queued', updated_at = now() WHERE id = $1 AND attempt = $2 AND status = 'running'`, [jobId, attempt]);
 }
 
-/** Ask the worker running a job to abort it (the worker ends it as cancelled). */
-export async function requestCancel(m: Db, jobId: string): Promise<void> {
-  await sql(m, `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = $1 AND status = 'running'`, [jobId]);
+/** Ask the workers running these jobs to abort them (each worker ends its job as cancelled). */
+export async function requestCancel(m: Db, jobIds: string[]): Promise<void> {
+  await sql(m, `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, now()) WHERE id = ANY ($1::uuid[]) AND status = 'running'`, [jobIds]);
 }
 
 /** Which of these jobs have a cancel request (the worker's backstop for a missed pub/sub message). */
@@ -426,6 +426,73 @@ export async function listJobs(m: Db, f: JobListFilter): Promise<{ job: Job; cur
   );
   const byId = new Map((await findJobs(m, ids.map((r) => r.id))).map((j) => [j.id, j]));
   return ids.map((r) => ({ job: byId.get(r.id)!, cursor_ts: r.cursor_ts }));
+}
+
+export interface BatchListFilter {
+  userId: string;
+  /** `active`: some job is queued or running; `finished`: none is. */
+  status?: "active" | "finished";
+  /** Keyset cursor: strictly older than this (created_at, id). */
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+export interface BatchRow {
+  id: string;
+  credit_type: string;
+  credits_estimated: string;
+  created_at: Date;
+  cursor_ts: string;
+}
+
+/**
+ * A page of a user's batches, newest first (the batches_user_idx order). It
+ * lives here because the status filter looks at the batches' jobs.
+ */
+export function listBatches(m: Db, f: BatchListFilter): Promise<BatchRow[]> {
+  const params: unknown[] = [f.userId, f.limit];
+  let where = `b.user_id = $1`;
+  const live = `EXISTS (SELECT 1 FROM jobs j WHERE j.batch_id = b.id AND j.status IN ('queued', 'running'))`;
+  if (f.status === "active") where += ` AND ${live}`;
+  if (f.status === "finished") where += ` AND NOT ${live}`;
+  if (f.before) {
+    params.push(f.before.createdAt, f.before.id);
+    where += ` AND (b.created_at, b.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  return sql<BatchRow>(
+    m,
+    `SELECT b.id, b.credit_type, b.credits_estimated, b.created_at, ${cursorTs("b.created_at")} AS cursor_ts
+       FROM batches b WHERE ${where} ORDER BY b.created_at DESC, b.id DESC LIMIT $2`,
+    params,
+  );
+}
+
+/** Per batch: its jobs counted by status and their credits summed (held: what non-final jobs still reserve, as a job's view says). */
+export interface BatchTotalsRow {
+  batch_id: string;
+  queued: string;
+  running: string;
+  succeeded: string;
+  failed: string;
+  canceled: string;
+  held: string;
+  charged: string;
+  refunded: string;
+}
+
+export function batchTotals(m: Db, batchIds: string[]): Promise<BatchTotalsRow[]> {
+  if (batchIds.length === 0) return Promise.resolve([]);
+  return sql<BatchTotalsRow>(
+    m,
+    `SELECT batch_id,
+            count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running,
+            count(*) FILTER (WHERE status = 'succeeded') AS succeeded, count(*) FILTER (WHERE status = 'failed') AS failed,
+            count(*) FILTER (WHERE status = 'canceled') AS canceled,
+            coalesce(sum(credits_estimated - credits_charged - credits_refunded) FILTER (WHERE status IN ('queued', 'running')), 0) AS held,
+            sum(credits_charged) AS charged, sum(credits_refunded) AS refunded
+       FROM jobs WHERE batch_id = ANY ($1::uuid[]) GROUP BY batch_id`,
+    [batchIds],
+  );
 }
 
 function repo(m: Db) {

@@ -892,7 +892,66 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List your batches
+         * @description Newest first, optionally only `active` or `finished` ones. Each item is the batch without its `jobs` (a batch has up to 100, so pages stay small): its status, counts by job status and credit sums. GET /batches/:id has the jobs. Only your own batches are listed, whatever your role.
+         *
+         *     Credit cost: free (holds and charges nothing).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `active`: some job is queued or running; `finished`: every job is final. */
+                    status?: "active" | "finished";
+                    /** @description Page size (default 50, max 200). */
+                    limit?: number;
+                    /** @description `next_cursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of batches. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchesPage"];
+                    };
+                };
+                /** @description `invalid_request`: Bad JSON, unknown kind, input failing the kind's schema, bad amount; `details.issues` lists field paths. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Submit jobs together
@@ -1089,6 +1148,85 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/batches/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a batch
+         * @description Cancels every job of the batch that is not final yet, each exactly as POST /jobs/:id/cancel would: queued jobs at once, running jobs are asked to stop (the reply waits briefly for them and shows the batch as it is then; one still winding down shows `running` until its worker ends it). A job that finishes on its own at the same moment keeps its own ending; nothing is ever released twice, so repeating the call is safe. A batch whose jobs are all final is 409 `invalid_state` (`details.status: "finished"`). Another user's batch is a 404, exactly like a missing one.
+         *
+         *     Credit cost: none; each queued job's hold is released in full at once, each running job is aborted and its hold released. Jobs that already ended keep their charge.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The batch after the cancel. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Batch"];
+                    };
+                };
+                /** @description `unauthenticated`: No key, or an unknown or revoked key. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `not_found`: Missing, or belongs to another user (never revealed which). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `invalid_state`: Not possible in the current state (e.g. cancelling a finished job). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `internal`: Something failed on our side (never with a stack trace). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6811,6 +6949,38 @@ export interface components {
             };
             /** @description In the order they were submitted. */
             jobs: components["schemas"]["Job"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        BatchesPage: {
+            data: components["schemas"]["BatchSummary"][];
+            /** @description Pass as `cursor` for the next page; null on the last. */
+            next_cursor: string | null;
+        };
+        /** @description A batch as lists show it: everything GET /batches/:id answers except `jobs`. */
+        BatchSummary: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `active` while any job is queued or running.
+             * @enum {string}
+             */
+            status: "active" | "finished";
+            credit_type: string;
+            /** @description Sums over the batch's jobs; `estimated` is the total held at submission. */
+            credits: {
+                estimated: number;
+                held: number;
+                charged: number;
+                refunded: number;
+            };
+            counts: {
+                queued: number;
+                running: number;
+                succeeded: number;
+                failed: number;
+                canceled: number;
+            };
             /** Format: date-time */
             created_at: string;
         };

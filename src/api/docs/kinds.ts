@@ -1,6 +1,7 @@
 /** OpenAPI for files, batches, job events and the pricing catalogue (issue 4). */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { listBatchesQuery } from "../../jobs/batch-list";
 import { batchBody, MAX_BATCH_JOBS } from "../../jobs/batches";
 import { catalogueMarkdown, FILE_OPERATIONS } from "../../jobs/price-list";
 import { listFilesQuery, uploadQuery } from "../../files/service";
@@ -36,6 +37,12 @@ export const batchView = z
     created_at: isoTime,
   })
   .meta({ id: "Batch" });
+
+/** A list item: the batch without its jobs (see src/jobs/batch-list.ts for why). */
+export const batchSummaryView = batchView.omit({ jobs: true }).meta({
+  id: "BatchSummary",
+  description: "A batch as lists show it: everything GET /batches/:id answers except `jobs`.",
+});
 
 export const pricingView = z
   .object({
@@ -116,6 +123,29 @@ export function kindsDocs(registry: OpenAPIRegistry): void {
     summary: "Get a batch", description: "Its jobs in submission order and the sums of their credits.",
     response: { status: 200, description: "The batch.", schema: batchView },
     errors: ["not_found"],
+  });
+
+  documentRoute(registry, {
+    method: "get", path: `${API_BASE}/batches`, tags: ["Jobs"], auth: "key", credits: 0,
+    summary: "List your batches",
+    description: "Newest first, optionally only `active` or `finished` ones. Each item is the batch without its `jobs` "
+      + `(a batch has up to ${MAX_BATCH_JOBS}, so pages stay small): its status, counts by job status and credit sums. `
+      + "GET /batches/:id has the jobs. Only your own batches are listed, whatever your role.",
+    query: listBatchesQuery,
+    response: { status: 200, description: "A page of batches.", schema: page(batchSummaryView, "BatchesPage") },
+    errors: ["invalid_request"],
+  });
+
+  documentRoute(registry, {
+    method: "post", path: `${API_BASE}/batches/:id/cancel`, tags: ["Jobs"], auth: "key",
+    credits: "none; each queued job's hold is released in full at once, each running job is aborted and its hold released. Jobs that already ended keep their charge.",
+    summary: "Cancel a batch",
+    description: "Cancels every job of the batch that is not final yet, each exactly as POST /jobs/:id/cancel would: queued jobs at once, running jobs are asked to stop "
+      + "(the reply waits briefly for them and shows the batch as it is then; one still winding down shows `running` until its worker ends it). "
+      + "A job that finishes on its own at the same moment keeps its own ending; nothing is ever released twice, so repeating the call is safe. "
+      + "A batch whose jobs are all final is 409 `invalid_state` (`details.status: \"finished\"`). Another user's batch is a 404, exactly like a missing one.",
+    response: { status: 200, description: "The batch after the cancel.", schema: batchView },
+    errors: ["not_found", "invalid_state"],
   });
 
   documentRoute(registry, {
