@@ -321,7 +321,18 @@ describe("ledger:check", () => {
     try {
       await qr.query(`UPDATE purchase_reversals SET reclaimed_credits = reclaimed_credits + 1 WHERE stripe_invoice_id = $1`, [invoice]);
       const problems = (await ledger.checkLedger(qr.manager)).problems;
-      expect(problems).toEqual([expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "clawed back 190 + debt 10" })]);
+      expect(problems).toEqual([
+        expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "clawed back 190 + debt 10" }),
+        expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "reclaimed by type 200" }),
+      ]);
+      // Per credit type: a type's record that its clawbacks and debts do not back.
+      await qr.query(`UPDATE purchase_reversals SET reclaimed_credits = reclaimed_credits - 1 WHERE stripe_invoice_id = $1`, [invoice]);
+      await qr.query(`UPDATE purchase_reversal_types SET reclaimed_credits = reclaimed_credits - 1
+                       WHERE reversal_id = (SELECT id FROM purchase_reversals WHERE stripe_invoice_id = $1)`, [invoice]);
+      const perType = (await ledger.checkLedger(qr.manager)).problems;
+      expect(perType).toEqual(expect.arrayContaining([
+        expect.objectContaining({ subject: `invoice ${invoice} standard`, expected: "reclaimed 199", found: "clawed back 190 + debt 10" }),
+      ]));
     } finally {
       await qr.rollbackTransaction();
       await qr.release();
