@@ -122,7 +122,11 @@ export function creditsFor(cents: number, credits: number, totalCents: number): 
   return Number((BigInt(credits) * BigInt(cents)) / BigInt(totalCents));
 }
 
-const byType = (a: { creditType: string }, b: { creditType: string }) => (a.creditType < b.creditType ? -1 : a.creditType > b.creditType ? 1 : 0);
+/** The default credit type first, then by name: the order accounts are locked in, and credits are listed in emails. */
+const byType = (a: { creditType: string }, b: { creditType: string }) => {
+  const key = (t: string) => (t === ledger.DEFAULT_CREDIT_TYPE ? "" : t);
+  return key(a.creditType) < key(b.creditType) ? -1 : key(a.creditType) > key(b.creditType) ? 1 : 0;
+};
 
 function addTo(list: CreditsOfType[], creditType: string, credits: number): void {
   const found = list.find((c) => c.creditType === creditType);
@@ -172,7 +176,8 @@ async function invoiceItem(m: EntityManager, invoiceId: string, paidCents: numbe
     part.lots.push({ id: lot.id, creditType: g.credit_type, expiresAt: lot.expiresAt });
   }
   const kinds = new Set(granted.map((g) => g.kind));
-  const plan = granted[granted.length - 1]!.name;
+  // An invoice is named by the plan whose period it opened (a renewal also billing an upgrade's proration), else its upgrade's.
+  const plan = (granted.find((g) => g.kind === "period") ?? granted[granted.length - 1]!).name;
   return {
     userId: first.user_id, parts: [...parts.values()].sort(byType), paidCents, category: "subscription",
     label: kinds.size > 1 ? `your ${plan} plan invoice` : kinds.has("upgrade") ? `your upgrade to the ${plan} plan` : `your ${plan} plan payment`,
