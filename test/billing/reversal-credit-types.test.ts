@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import * as ledger from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, billingCalls, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
+import { type BillingBed, billingCalls, emailOf, startBillingBed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 const PUBLIC_URL = "https://app.holdfast.test";
 let bed: BillingBed;

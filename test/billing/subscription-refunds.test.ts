@@ -5,7 +5,7 @@
  * the handlers (charge → InvoicePayment → invoice → our subscription_grants).
  * Unspent credits come back from the grant's lot; spent ones become a debt
  * (402, reason `debt`) that a purchase repays; a chargeback freezes and
- * pauses, won gives back, lost takes back. Each step mails the user once,
+ * pauses, won gives back (and says so), lost takes back. Each step mails the user once,
  * however often Stripe delivers; the owed-credits gauge reads the debt;
  * `ledger:check` is clean after every test.
  */
@@ -306,6 +306,13 @@ describe("chargebacks of a subscription invoice", () => {
     expect(await history(s.user.key)).toEqual([["subscription", 200], ["consume", 30], ["adjustment", 170], ["adjustment", 170]]);
     expect((await submit(s.user.key)).status).toBe(202);
     expect(await notes(s.user.id, "credits_clawed_back")).toHaveLength(0);
+    // The user hears it is over, once, however often Stripe says so.
+    await bed.send(bed.stripe.event("charge.dispute.closed", bed.stripe.disputes.get(dispute.id)!));
+    const mails = await waitForMail(bed, await emailOf(bed, s.user.id), "chargeback_won");
+    expect(await notes(s.user.id, "chargeback_won")).toHaveLength(1);
+    expect(mails[0]!.subject).toBe("Chargeback closed: 170 credits back, account resumed");
+    expect(mails[0]!.text).toContain("The chargeback on your Starter plan payment was decided in our favour and is closed.");
+    expect(mails[0]!.text).toContain(`${PUBLIC_URL}/`);
   });
 });
 
