@@ -284,7 +284,8 @@ async function release({ ctx, m, item, mail, publicUrl }: Step, cb: ChargebackRo
   const out: string[] = [];
   const back: CreditsOfType[] = [];
   const lots = new Map(item.parts.flatMap((part) => part.lots.map((l) => [l.id, l] as const)));
-  for (const f of own) {
+  // In credit-type order, like every other step (the accounts' lock order).
+  for (const f of [...own].sort((a, b) => byType({ creditType: a.credit_type }, { creditType: b.credit_type }))) {
     const credits = ledger.toInt(f.frozen_credits);
     if (credits > 0 && !f.restored_lot_id) {
       const g = await ledger.grant(m, {
