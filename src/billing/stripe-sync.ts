@@ -22,7 +22,8 @@ import { linkCustomer, userForCustomer } from "./customers";
 import { type PackageRow, packageForStripePrice } from "./packages";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
 import { grantPeriod, type PlanChange, type SubscriptionRow } from "./subscriptions";
-import { grantUpgradeInvoice, recordPlanChange, resolveUpgradeInvoice } from "./upgrades";
+import { applyReversal } from "./reversals";
+import { grantUpgradeInvoice, recordPlanChange, type ResolvedUpgradeInvoice, resolveUpgradeInvoice } from "./upgrades";
 
 export interface SyncResult {
   outcome: string;
@@ -134,13 +135,10 @@ export async function syncStripeSubscription(
     outcome = "updated";
   }
 
-  if (invoice) {
-    const r = await grantPaidInvoice(ctx, m, invoice, row, mail);
-    if (r === "granted") outcome += "+granted";
-  }
-  if (upgradeInvoice) {
-    const r = await grantUpgradeInvoice(ctx, m, upgradeInvoice, row, mail);
-    if (r === "upgrade_granted") outcome += "+upgrade_granted";
+  if (latestInvoice) {
+    const r = await grantInvoice(ctx, m, invoice, upgradeInvoice, row, mail);
+    if (r.period === "granted") outcome += "+granted";
+    if (r.upgrade === "upgrade_granted") outcome += "+upgrade_granted";
   }
   return { outcome, subscription: row, change };
 }
@@ -182,9 +180,25 @@ export async function grantPaidInvoice(ctx: AppContext, m: EntityManager, r: Res
   }, mail);
 }
 
-/** resolvePaidInvoice then grantPaidInvoice; where an account may already be locked, resolve first instead. */
+/**
+ * Grant what a paid invoice pays for — the period it opens, the upgrade whose
+ * proration it carries, or both — then apply its refunds and chargebacks
+ * recorded before it was granted (reversals.ts) to all of it at once: one
+ * freeze of every lot for a chargeback, each credit type's share of a refund.
+ */
+export async function grantInvoice(
+  ctx: AppContext, m: EntityManager, period: ResolvedInvoice | null, upgrade: ResolvedUpgradeInvoice | null, sub: SubscriptionRow, mail: MailBatch,
+): Promise<{ period: string | null; upgrade: string | null }> {
+  const p = period ? await grantPaidInvoice(ctx, m, period, sub, mail) : null;
+  const u = upgrade ? await grantUpgradeInvoice(ctx, m, upgrade, sub, mail) : null;
+  const invoiceId = (period ?? upgrade)?.invoice.id;
+  if ((p === "granted" || u === "upgrade_granted") && invoiceId) await applyReversal(ctx, m, { invoiceId }, mail);
+  return { period: p, upgrade: u };
+}
+
+/** resolvePaidInvoice then grantInvoice (its period only); where an account may already be locked, resolve first instead. */
 export async function applyPaidInvoice(
   ctx: AppContext, m: EntityManager, stripe: Stripe, invoice: Stripe.Invoice, sub: SubscriptionRow, mail: MailBatch,
 ): Promise<string> {
-  return grantPaidInvoice(ctx, m, await resolvePaidInvoice(m, stripe, invoice), sub, mail);
+  return (await grantInvoice(ctx, m, await resolvePaidInvoice(m, stripe, invoice), null, sub, mail)).period!;
 }

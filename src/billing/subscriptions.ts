@@ -17,7 +17,6 @@ import * as ledger from "../ledger";
 import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { getPackage, type PackageRow, packageView, type PackageView } from "./packages";
-import { applyReversal } from "./reversals";
 import { proratedCredits } from "./periods";
 
 export interface SubscriptionRow {
@@ -115,10 +114,8 @@ export interface PeriodGrant {
 export async function grantPeriod(
   ctx: AppContext, m: EntityManager, s: SubscriptionRow, pkg: PackageRow, p: PeriodGrant, mail: MailBatch,
 ): Promise<"granted" | "already_granted"> {
-  const r = await grantPeriodCredits(ctx, m, s, pkg, p, mail);
-  // A refund or chargeback of the invoice that arrived before it was granted takes effect now (src/billing/reversals.ts).
-  if (r === "granted" && p.invoiceId) await applyReversal(ctx, m, { invoiceId: p.invoiceId }, mail);
-  return r;
+  // A Stripe invoice's refunds and chargebacks are its caller's to apply once all of the invoice's grants are made (stripe-sync.ts).
+  return grantPeriodCredits(ctx, m, s, pkg, p, mail);
 }
 
 async function grantPeriodCredits(

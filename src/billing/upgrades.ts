@@ -31,7 +31,6 @@ import { toInt } from "../ledger/types";
 import { type MailBatch, queueUserEmail } from "../mail/notifications";
 import { getPackage, type PackageRow, packageForStripePrice } from "./packages";
 import { proratedCredits } from "./periods";
-import { applyReversal } from "./reversals";
 import { fromUnix, type Stripe } from "./stripe-client";
 import { applyPlanChange, type PlanChange, type SubscriptionRow } from "./subscriptions";
 
@@ -101,6 +100,7 @@ export async function resolveUpgradeInvoice(m: EntityManager, stripe: Stripe, in
 /**
  * Grant the pending upgrade a paid invoice pays for (caller holds the
  * subscription's lock, and `sub` is as Stripe reports it now). Idempotent.
+ * Callers use stripe-sync's grantInvoice, which then applies the invoice's refunds and chargebacks.
  */
 export async function grantUpgradeInvoice(
   ctx: AppContext, m: EntityManager, r: ResolvedUpgradeInvoice, sub: SubscriptionRow, mail: MailBatch,
@@ -144,7 +144,6 @@ export async function grantUpgradeInvoice(
   mail.add(await queueUserEmail(m, ctx.config.PUBLIC_URL ?? null, sub.user_id, `upgrade:${sub.id}:${r.invoice.id}`, {
     kind: "plan_credits", planName: to.name, credits, periodStart: at, periodEnd: u.period_end, rollover: to.rollover, reason: "upgraded",
   }));
-  // A refund or chargeback of the invoice that arrived before it was granted takes effect now (src/billing/reversals.ts).
-  await applyReversal(ctx, m, { invoiceId: r.invoice.id }, mail);
+  // The invoice's refunds and chargebacks are the caller's to apply, once all of its grants are made (stripe-sync.ts grantInvoice).
   return "upgrade_granted";
 }

@@ -22,8 +22,8 @@ import { linkCustomer } from "./customers";
 import { getPackage } from "./packages";
 import { fulfilPurchase } from "./purchases";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
-import { grantPaidInvoice, invoiceSubscriptionId, resolvePaidInvoice, syncStripeSubscription } from "./stripe-sync";
-import { grantUpgradeInvoice, resolveUpgradeInvoice } from "./upgrades";
+import { grantInvoice, invoiceSubscriptionId, resolvePaidInvoice, syncStripeSubscription } from "./stripe-sync";
+import { resolveUpgradeInvoice } from "./upgrades";
 
 export interface HandlerContext {
   ctx: AppContext;
@@ -75,8 +75,7 @@ async function invoicePaid(h: HandlerContext, invoice: Stripe.Invoice): Promise<
   const upgrade = await resolveUpgradeInvoice(h.m, h.stripe, invoice);
   const r = await syncStripeSubscription(h.ctx, h.m, h.stripe, subId, h.mail);
   if (!r.subscription) return r.outcome;
-  const period = await grantPaidInvoice(h.ctx, h.m, resolved, r.subscription, h.mail);
-  const upgraded = await grantUpgradeInvoice(h.ctx, h.m, upgrade, r.subscription, h.mail);
+  const { period, upgrade: upgraded } = await grantInvoice(h.ctx, h.m, resolved, upgrade, r.subscription, h.mail);
   return upgraded === "upgrade_no_proration" ? `${r.outcome};${period}` : `${r.outcome};${period};${upgraded}`;
 }
 

@@ -27,6 +27,7 @@ import { BurnOrder1765000001200 } from "./migrations/1765000001200-BurnOrder";
 import { SubscriptionReversals1765000001300 } from "./migrations/1765000001300-SubscriptionReversals";
 import { AdmissionProbe1765000001500 } from "./migrations/1765000001500-AdmissionProbe";
 import { SettleByKey1765000001600 } from "./migrations/1765000001600-SettleByKey";
+import { ReversalsByCreditType1765000001700 } from "./migrations/1765000001700-ReversalsByCreditType";
 import { WholeRowChecks1765000001900 } from "./migrations/1765000001900-WholeRowChecks";
 
 export const entities = [
@@ -56,6 +57,7 @@ export const migrations = [
   SubscriptionReversals1765000001300,
   AdmissionProbe1765000001500,
   SettleByKey1765000001600,
+  ReversalsByCreditType1765000001700,
   WholeRowChecks1765000001900,
 ];
 

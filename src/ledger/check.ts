@@ -172,6 +172,25 @@ const RULES: Rule[] = [
            WHERE r.reclaimed_credits <> coalesce(t.amount, 0) + coalesce(d.amount, 0)`,
   },
   {
+    // Per credit type too: an invoice can pay for grants of two types, each reversed in its own account.
+    invariant: "each reversed item's reclaimed credits of a type equal its clawback transfers plus its debts of that type, and sum to its total",
+    sql: `SELECT coalesce('purchase ' || r.checkout_id, 'invoice ' || r.stripe_invoice_id) || ' ' || rt.credit_type AS subject,
+                 format('reclaimed %s', rt.reclaimed_credits) AS expected,
+                 format('clawed back %s + debt %s', coalesce(t.amount, 0), coalesce(d.amount, 0)) AS found
+            FROM purchase_reversal_types rt JOIN purchase_reversals r ON r.id = rt.reversal_id
+            LEFT JOIN (SELECT coalesce(metadata->>'checkout_id', metadata->>'stripe_invoice_id') AS item, credit_type, sum(amount) AS amount FROM ledger_transfers
+                        WHERE type = 'clawback' AND (metadata ? 'checkout_id' OR metadata ? 'stripe_invoice_id') GROUP BY 1, 2) t
+              ON t.item = coalesce(r.checkout_id::text, r.stripe_invoice_id) AND t.credit_type = rt.credit_type
+            LEFT JOIN (SELECT coalesce(checkout_id::text, stripe_invoice_id) AS item, credit_type, sum(amount) AS amount FROM credit_debts GROUP BY 1, 2) d
+              ON d.item = coalesce(r.checkout_id::text, r.stripe_invoice_id) AND d.credit_type = rt.credit_type
+           WHERE rt.reclaimed_credits <> coalesce(t.amount, 0) + coalesce(d.amount, 0)
+          UNION ALL
+          SELECT coalesce('purchase ' || r.checkout_id, 'invoice ' || r.stripe_invoice_id), format('reclaimed %s', r.reclaimed_credits),
+                 format('reclaimed by type %s', coalesce(sum(rt.reclaimed_credits), 0))
+            FROM purchase_reversals r LEFT JOIN purchase_reversal_types rt ON rt.reversal_id = r.id
+           GROUP BY r.id HAVING r.reclaimed_credits <> coalesce(sum(rt.reclaimed_credits), 0)`,
+  },
+  {
     invariant: "each user's repaid debt equals the clawback transfers that repaid it, and no debt is settled beyond its amount",
     sql: `SELECT 'user ' || coalesce(d.user_id, t.user_id) AS subject, format('repaid %s', coalesce(t.amount, 0)) AS expected,
                  format('repaid %s', coalesce(d.repaid, 0)) AS found

@@ -62,6 +62,7 @@ function body(m: MailMessage, publicUrl: string | null): { subject: string; line
       return disputeBody(m);
     case "credits_clawed_back":
     case "chargeback_frozen":
+    case "chargeback_won":
       return clawbackBody(m, publicUrl);
     case "purchase_receipt":
       return {

@@ -178,7 +178,11 @@ describe("ledger:check", () => {
       }
     };
     expect(await problems(`UPDATE purchase_reversals SET reclaimed_credits = reclaimed_credits + 1 WHERE checkout_id = $1`, [b.checkoutId]))
-      .toEqual([expect.stringMatching(/reclaimed credits equal its clawback transfers plus its recorded debts/)]);
+      .toEqual([
+        expect.stringMatching(/reclaimed credits equal its clawback transfers plus its recorded debts/),
+        // ... and no longer the sum of its per-credit-type records.
+        expect.stringMatching(/reclaimed credits of a type equal its clawback transfers plus its debts of that type, and sum to its total/),
+      ]);
     expect(await problems(`UPDATE credit_debts SET repaid = 5 WHERE user_id = $1`, [u.id]))
       .toEqual([expect.stringMatching(/repaid debt equals the clawback transfers/)]);
   });

@@ -5,7 +5,7 @@
  * the handlers (charge → InvoicePayment → invoice → our subscription_grants).
  * Unspent credits come back from the grant's lot; spent ones become a debt
  * (402, reason `debt`) that a purchase repays; a chargeback freezes and
- * pauses, won gives back, lost takes back. Each step mails the user once,
+ * pauses, won gives back (and says so), lost takes back. Each step mails the user once,
  * however often Stripe delivers; the owed-credits gauge reads the debt;
  * `ledger:check` is clean after every test.
  */
@@ -306,6 +306,13 @@ describe("chargebacks of a subscription invoice", () => {
     expect(await history(s.user.key)).toEqual([["subscription", 200], ["consume", 30], ["adjustment", 170], ["adjustment", 170]]);
     expect((await submit(s.user.key)).status).toBe(202);
     expect(await notes(s.user.id, "credits_clawed_back")).toHaveLength(0);
+    // The user hears it is over, once, however often Stripe says so.
+    await bed.send(bed.stripe.event("charge.dispute.closed", bed.stripe.disputes.get(dispute.id)!));
+    const mails = await waitForMail(bed, await emailOf(bed, s.user.id), "chargeback_won");
+    expect(await notes(s.user.id, "chargeback_won")).toHaveLength(1);
+    expect(mails[0]!.subject).toBe("Chargeback closed: 170 credits back, account resumed");
+    expect(mails[0]!.text).toContain("The chargeback on your Starter plan payment was decided in our favour and is closed.");
+    expect(mails[0]!.text).toContain(`${PUBLIC_URL}/`);
   });
 });
 
@@ -321,7 +328,18 @@ describe("ledger:check", () => {
     try {
       await qr.query(`UPDATE purchase_reversals SET reclaimed_credits = reclaimed_credits + 1 WHERE stripe_invoice_id = $1`, [invoice]);
       const problems = (await ledger.checkLedger(qr.manager)).problems;
-      expect(problems).toEqual([expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "clawed back 190 + debt 10" })]);
+      expect(problems).toEqual([
+        expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "clawed back 190 + debt 10" }),
+        expect.objectContaining({ subject: `invoice ${invoice}`, expected: "reclaimed 201", found: "reclaimed by type 200" }),
+      ]);
+      // Per credit type: a type's record that its clawbacks and debts do not back.
+      await qr.query(`UPDATE purchase_reversals SET reclaimed_credits = reclaimed_credits - 1 WHERE stripe_invoice_id = $1`, [invoice]);
+      await qr.query(`UPDATE purchase_reversal_types SET reclaimed_credits = reclaimed_credits - 1
+                       WHERE reversal_id = (SELECT id FROM purchase_reversals WHERE stripe_invoice_id = $1)`, [invoice]);
+      const perType = (await ledger.checkLedger(qr.manager)).problems;
+      expect(perType).toEqual(expect.arrayContaining([
+        expect.objectContaining({ subject: `invoice ${invoice} standard`, expected: "reclaimed 199", found: "clawed back 190 + debt 10" }),
+      ]));
     } finally {
       await qr.rollbackTransaction();
       await qr.release();

@@ -256,19 +256,34 @@ export class FakeStripe {
     return rest;
   }
 
+  /** Per subscription: prorations of plan changes waiting for its next invoice. */
+  private readonly pendingProrations = new Map<string, { amount: number; start: number; end: number; price: string }[]>();
+
+  /** One line of an invoice (a plan's period, or a proration of a plan change). */
+  private line(sub: Obj, l: { amount: number; start: number; end: number; price: string; proration: boolean }): Obj {
+    return {
+      id: this.id("il"), object: "line_item", amount: l.amount, currency: "usd", period: { start: l.start, end: l.end },
+      parent: { type: "subscription_item_details", subscription_item_details: { subscription: sub.id, subscription_item: sub.items.data[0].id, proration: l.proration } },
+      pricing: { type: "price_details", price_details: { price: l.price, product: this.prices.get(l.price)?.product ?? "prod_x" }, unit_amount_decimal: String(l.amount) },
+    };
+  }
+
   private newInvoice(sub: Obj, reason: string, opts: { paid: boolean; amount: number; start: number; end: number; price: string; proration?: boolean }): Obj {
+    // Prorations a plan change left for the next invoice (changePlanInPortal's invoice: "next") are billed on it, as Stripe does.
+    const pending = this.pendingProrations.get(sub.id) ?? [];
+    this.pendingProrations.delete(sub.id);
+    const amount = opts.amount + pending.reduce((s, p) => s + p.amount, 0);
     const inv = {
       id: this.id("in"), object: "invoice", status: opts.paid ? "paid" : "open", billing_reason: reason, customer: sub.customer, currency: "usd",
-      amount_due: opts.amount, amount_paid: opts.paid ? opts.amount : 0, amount_remaining: opts.paid ? 0 : opts.amount, attempt_count: 1,
+      amount_due: amount, amount_paid: opts.paid ? amount : 0, amount_remaining: opts.paid ? 0 : amount, attempt_count: 1,
       next_payment_attempt: opts.paid ? null : this.now + 3 * 86400, created: this.now, period_start: opts.start, period_end: opts.end,
       parent: { type: "subscription_details", quote_details: null, subscription_details: { subscription: sub.id, metadata: sub.metadata } },
       lines: {
         object: "list", has_more: false, url: "/v1/invoices/lines",
-        data: [{
-          id: this.id("il"), object: "line_item", amount: opts.amount, currency: "usd", period: { start: opts.start, end: opts.end },
-          parent: { type: "subscription_item_details", subscription_item_details: { subscription: sub.id, subscription_item: sub.items.data[0].id, proration: opts.proration ?? false } },
-          pricing: { type: "price_details", price_details: { price: opts.price, product: this.prices.get(opts.price)?.product ?? "prod_x" }, unit_amount_decimal: String(opts.amount) },
-        }],
+        data: [
+          ...pending.map((p) => this.line(sub, { ...p, proration: true })),
+          this.line(sub, { amount: opts.amount, start: opts.start, end: opts.end, price: opts.price, proration: opts.proration ?? false }),
+        ],
       },
       livemode: false,
     };
@@ -433,13 +448,18 @@ export class FakeStripe {
    * `subscription_update` invoice carries the prorated difference — paid at
    * once, or left open (a card that fails; pay it later with payInvoice).
    */
-  changePlanInPortal(subId: string, priceId: string, opts: { invoice?: "paid" | "open" } = {}): { updated: Stripe.Event; invoice: Stripe.Event | null; invoiceObj: Obj | null } {
+  changePlanInPortal(subId: string, priceId: string, opts: { invoice?: "paid" | "open" | "next" } = {}): { updated: Stripe.Event; invoice: Stripe.Event | null; invoiceObj: Obj | null } {
     const sub = this.subscriptions.get(subId)!;
     const item = sub.items.data[0];
     const from = item.price as Obj;
     const to = this.prices.get(priceId)!;
     let inv: Obj | null = null;
-    if (to.unit_amount > from.unit_amount) {
+    if (to.unit_amount > from.unit_amount && opts.invoice === "next") {
+      // proration_behavior create_prorations: the difference is billed on the next invoice (the renewal's).
+      const left = item.current_period_end - this.now;
+      const amount = Math.floor(((to.unit_amount - from.unit_amount) * left) / (item.current_period_end - item.current_period_start));
+      this.pendingProrations.set(sub.id, [...(this.pendingProrations.get(sub.id) ?? []), { amount, start: this.now, end: item.current_period_end, price: to.id }]);
+    } else if (to.unit_amount > from.unit_amount) {
       const left = item.current_period_end - this.now;
       const amount = Math.floor(((to.unit_amount - from.unit_amount) * left) / (item.current_period_end - item.current_period_start));
       inv = this.newInvoice(sub, "subscription_update", { paid: opts.invoice !== "open", amount, start: this.now, end: item.current_period_end, price: to.id, proration: true });
