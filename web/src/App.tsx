@@ -6,6 +6,7 @@
 import { useEffect, useState } from "react";
 import { api, type DashboardSession, type UserView } from "./api";
 import { AdminApp } from "./pages/Admin";
+import { BatchesPage, BatchPage } from "./pages/Batches";
 import { BuyPage } from "./pages/Buy";
 import { DisputesPage } from "./pages/Disputes";
 import { JobPage, JobsPage } from "./pages/Jobs";
@@ -20,6 +21,7 @@ const USER_NAV = [
   ["/", "Overview"],
   ["/usage", "Usage"],
   ["/jobs", "Jobs"],
+  ["/batches", "Batches"],
   ["/transactions", "Transactions"],
   ["/buy", "Buy credits"],
   ["/disputes", "Disputes"],
@@ -102,6 +104,8 @@ export function App() {
 function UserPage({ path }: { path: string }) {
   const job = /^\/jobs\/([0-9a-f-]{36})$/.exec(path);
   if (job) return <JobPage id={job[1]!} />;
+  const batch = /^\/batches\/([0-9a-f-]{36})$/.exec(path);
+  if (batch) return <BatchPage key={batch[1]} id={batch[1]!} />;
   switch (path) {
     case "/":
       return <Overview />;
@@ -109,6 +113,8 @@ function UserPage({ path }: { path: string }) {
       return <UsagePage />;
     case "/jobs":
       return <JobsPage />;
+    case "/batches":
+      return <BatchesPage />;
     case "/transactions":
       return <TransactionsPage />;
     case "/buy":

@@ -83,6 +83,9 @@ export type CreditRate = ApiSchemas["CreditRate"];
 export type CreditLot = ApiSchemas["CreditLot"];
 export type SpendLimits = ApiSchemas["SpendLimits"];
 export type Job = ApiSchemas["Job"];
+export type Batch = ApiSchemas["Batch"];
+/** GET /batches items: a batch without its `jobs`. */
+export type BatchSummary = ApiSchemas["BatchSummary"];
 export type Catalogue = ApiSchemas["PricingCatalogue"];
 export type Estimate = ApiSchemas["Estimate"];
 export type Dispute = ApiSchemas["Dispute"];
