@@ -134,6 +134,64 @@ describe("user dashboard", () => {
     await s.close();
   });
 
+  it("lists a batch, opens it and cancels it after a confirm step: the page shows it canceled; the API has every job canceled and every hold released", async () => {
+    const u = await p.user({ credits: 100 });
+    const sleep = { kind: "script", input: { script: "sleep", parameters: { seconds: 60 } } };
+    const submitted = await p.api(u.key, "POST", "/api/v1/batches", { jobs: [sleep, sleep, sleep] });
+    expect(submitted.status).toBe(202);
+    const batchId: string = submitted.body.id;
+    const estimated: number = submitted.body.credits.estimated;
+    expect(estimated).toBeGreaterThan(0);
+    expect(await p.balance(u.id)).toMatchObject({ available: 100 - estimated, held: estimated });
+
+    const s = await openSession(browser, p.url);
+    await signIn(s.page, u.key, "/");
+    await s.page.getByRole("link", { name: "Batches", exact: true }).click();
+    const row = s.page.locator(`[data-testid="batch-row"][data-batch-id="${batchId}"]`);
+    await row.getByTestId("batch-status").filter({ hasText: "active" }).waitFor();
+    await row.getByTestId("batch-held").filter({ hasText: new RegExp(`^${estimated}$`) }).waitFor();
+    await screenshot(s.page, "batches");
+    // Filtered to finished batches, the active one is not listed.
+    await s.page.getByLabel("Filter by status").selectOption("finished");
+    await s.page.getByText("No batches finished.").waitFor();
+    expect(await row.count()).toBe(0);
+    await s.page.getByLabel("Filter by status").selectOption("");
+
+    await row.getByRole("link", { name: `Batch ${batchId.slice(0, 8)}` }).click();
+    await s.page.waitForURL(`**/batches/${batchId}`);
+    for (const j of submitted.body.jobs as { id: string }[]) await s.page.locator(`[data-testid="job-row"][data-job-id="${j.id}"]`).getByRole("link", { name: j.id.slice(0, 8) }).waitFor();
+    expect(await s.page.getByTestId("job-row").count()).toBe(3);
+    // The confirm step: asking is not cancelling.
+    await s.page.getByRole("button", { name: "Cancel batch" }).click();
+    await s.page.getByRole("button", { name: "Keep it" }).click();
+    await s.page.getByRole("button", { name: "Cancel batch" }).click();
+    const yes = s.page.getByRole("button", { name: "Yes, cancel batch" });
+    await yes.waitFor();
+    expect((await p.api(u.key, "GET", `/api/v1/batches/${batchId}`)).body.counts.canceled).toBe(0);
+    await yes.click();
+
+    await s.page.getByTestId("batch-status").filter({ hasText: "finished" }).waitFor();
+    await s.page.getByTestId("batch-counts").filter({ hasText: /^3 canceled$/ }).waitFor();
+    expect(await s.page.getByTestId("job-status").allTextContents()).toEqual(["canceled", "canceled", "canceled"]);
+    await s.page.getByTestId("batch-held").filter({ hasText: /^0$/ }).waitFor();
+    await s.page.getByTestId("batch-refunded").filter({ hasText: new RegExp(`^${estimated}$`) }).waitFor();
+    expect(await s.page.getByRole("button", { name: "Cancel batch" }).count()).toBe(0);
+    await screenshot(s.page, "batch");
+
+    const after = (await p.api(u.key, "GET", `/api/v1/batches/${batchId}`)).body;
+    expect(after.status).toBe("finished");
+    expect(after.jobs.map((j: { status: string }) => j.status)).toEqual(["canceled", "canceled", "canceled"]);
+    expect(after.credits).toMatchObject({ held: 0, charged: 0, refunded: estimated });
+    expect(await p.balance(u.id)).toMatchObject({ available: 100, held: 0 });
+
+    // The list shows it finished too.
+    await s.page.getByRole("link", { name: "Back to batches" }).click();
+    await s.page.getByLabel("Filter by status").selectOption("finished");
+    await row.getByTestId("batch-counts").filter({ hasText: /^3 canceled$/ }).waitFor();
+    expect(s.errors).toEqual([]);
+    await s.close();
+  });
+
   it("the usage chart's total and the table by kind match the API", async () => {
     const u = await p.user({ credits: 100 });
     for (const text of ["a b", "c d e"]) {
