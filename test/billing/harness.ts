@@ -124,3 +124,16 @@ export function billingCalls(bed: () => BillingBed) {
       (await bed().q<{ outcome: string }>(`SELECT outcome FROM stripe_events WHERE id = $1`, [eventId]))[0]!.outcome,
   };
 }
+
+/** Both clocks — the platform's and the fake Stripe's — back to the real time, after a test moved them. */
+export function resetClocks(bed: BillingBed): void {
+  bed.clock.set(new Date());
+  bed.stripe.now = Math.floor(Date.now() / 1000);
+}
+
+/** After each test: clocks back to now, and the books must balance. */
+export async function resetClocksAndCheckBooks(bed: BillingBed): Promise<void> {
+  resetClocks(bed);
+  const report = await bed.p.ctx.ds.transaction("REPEATABLE READ", (m) => ledger.checkLedger(m));
+  expect(report.problems).toEqual([]);
+}

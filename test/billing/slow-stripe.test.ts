@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDataSource } from "../../src/db/data-source";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, startBillingBed } from "./harness";
+import { type BillingBed, resetClocks, startBillingBed } from "./harness";
 
 let bed: BillingBed;
 beforeAll(async () => {
@@ -49,8 +49,7 @@ it("a submit for the user completes while the upgrade's sync waits on Stripe", a
   const done = await upgrade;
   expect(done.status, JSON.stringify(done.body)).toBe(200);
   expect(done.body).toMatchObject({ action: "upgraded", subscription: { package: { code: "professional" }, credits_granted_this_period: 400 } });
-  bed.clock.set(new Date());
-  bed.stripe.now = Math.floor(Date.now() / 1000);
+  resetClocks(bed);
 }, 30_000);
 
 it("the app's sessions have statement_timeout and lock_timeout; a data source without them (migrations, ledger check) has none", async () => {

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import * as ledger from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, billingCalls, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
+import { type BillingBed, resetClocksAndCheckBooks, billingCalls, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 const PUBLIC_URL = "https://app.holdfast.test";
 let bed: BillingBed;
@@ -22,12 +22,7 @@ beforeAll(async () => {
   bed = await startBillingBed({ env: { PUBLIC_URL, METRICS_CACHE_MS: "0" } });
   admin = await bed.p.user({ role: "admin" });
 });
-afterEach(async () => {
-  bed.clock.set(new Date());
-  bed.stripe.now = Math.floor(Date.now() / 1000);
-  const report = await bed.p.ctx.ds.transaction("REPEATABLE READ", (m) => ledger.checkLedger(m));
-  expect(report.problems).toEqual([]);
-});
+afterEach(() => resetClocksAndCheckBooks(bed));
 afterAll(async () => {
   await bed?.close();
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lotExpiryTask } from "../../src/billing/tasks/lot-expiry";
 import { stripeReconcileTask } from "../../src/billing/tasks/stripe-reconcile";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
+import { type BillingBed, resetClocks, emailOf, startBillingBed, type Subscribed, subscribed as subscribedIn, waitForMail } from "./harness";
 
 let bed: BillingBed;
 beforeAll(async () => {
@@ -161,8 +161,7 @@ describe("plan changes", () => {
     const renewal = bed.stripe.renew(s.subId);
     await bed.send(renewal.updated, renewal.invoice);
     expect((await bed.balance(s.user.id)).available).toBe(1000);
-    bed.clock.set(new Date());
-    bed.stripe.now = Math.floor(Date.now() / 1000);
+    resetClocks(bed);
   });
 
   it("a declined upgrade payment changes nothing", async () => {

@@ -9,16 +9,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureStripePrice, requirePackage } from "../../src/billing/packages";
 import { checkLedger } from "../../src/ledger";
 import { PERIOD_S } from "../helpers/fake-stripe";
-import { type BillingBed, startBillingBed, type Subscribed, subscribed as subscribedIn } from "./harness";
+import { type BillingBed, resetClocks, startBillingBed, type Subscribed, subscribed as subscribedIn } from "./harness";
 
 let bed: BillingBed;
 beforeAll(async () => {
   bed = await startBillingBed();
 });
-afterEach(() => {
-  bed.clock.set(new Date());
-  bed.stripe.now = Math.floor(Date.now() / 1000);
-});
+afterEach(() => resetClocks(bed));
 afterAll(async () => {
   await bed?.close();
 });
