@@ -57,6 +57,34 @@ export function usd(credits: number, usdPerCredit: string): string {
   return `$${(cents / 100).toFixed(2)}`;
 }
 
+/**
+ * A list page's filter: a labelled select whose first choice (`none`, "any"
+ * by default) filters nothing. A choice is its value, or [value, label].
+ */
+export function FilterSelect({ label, value, onChange, choices, none = "any" }: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  choices: readonly (string | readonly [string, string])[];
+  none?: string;
+}) {
+  return (
+    <Field label={label}>
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{none}</option>
+        {choices.map((c) => {
+          const [v, text] = typeof c === "string" ? [c, c] : c;
+          return (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          );
+        })}
+      </select>
+    </Field>
+  );
+}
+
 export function Field({ label, children, hint }: { label: string; children: ReactElement<{ id?: string; "aria-describedby"?: string }>; hint?: ReactNode }) {
   const id = useId();
   return (

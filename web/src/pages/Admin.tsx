@@ -10,7 +10,7 @@ import {
   type SpendLimits, type SystemSpend, type SystemSummary, type Transaction, type UserView,
 } from "../api";
 import { Link } from "../router";
-import { dateTime, Field, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
+import { dateTime, Field, FilterSelect, fmt, LoadError, Notice, shortDate, toApiError, useLoad } from "../ui";
 import { DisputeTable } from "./Disputes";
 import { TransactionTable } from "./Transactions";
 import { COLORS } from "./Usage";
@@ -41,13 +41,7 @@ function UsersPage() {
         <Field label="Search">
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="email, name or id" />
         </Field>
-        <Field label="Status">
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">any</option>
-            <option value="active">active</option>
-            <option value="paused">paused</option>
-          </select>
-        </Field>
+        <FilterSelect label="Status" value={status} onChange={setStatus} choices={["active", "paused"]} />
       </div>
       {users.error ? <LoadError error={users.error} what="Users" /> : null}
       <div className="table-wrap">
@@ -374,14 +368,7 @@ function DisputeQueue() {
   return (
     <>
       <h1>Dispute queue</h1>
-      <Field label="Status">
-        <select value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">any</option>
-          <option value="open">open</option>
-          <option value="under_review">under review</option>
-          <option value="resolved">resolved</option>
-        </select>
-      </Field>
+      <FilterSelect label="Status" value={status} onChange={setStatus} choices={["open", ["under_review", "under review"], "resolved"]} />
       {list.error ? <LoadError error={list.error} what="The dispute queue" /> : null}
       {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
       <DisputeTable

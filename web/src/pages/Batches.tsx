@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type ApiError, type Batch, type BatchSummary, get, type ListsAll, type Page, post, qs } from "../api";
 import { Link } from "../router";
-import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
+import { dateTime, FilterSelect, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 import { StatusBadge } from "./Jobs";
 
 const BATCH_STATUSES = ["active", "finished"] as const satisfies readonly Batch["status"][];
@@ -56,14 +56,7 @@ export function BatchesPage() {
         Jobs submitted together with <code>POST /api/v1/batches</code>. Each job also appears under <Link href="/jobs">Jobs</Link>.
       </p>
       <div className="filters">
-        <Field label="Filter by status">
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">all</option>
-            {BATCH_STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </Field>
+        <FilterSelect label="Filter by status" value={status} onChange={setStatus} choices={BATCH_STATUSES} none="all" />
         <button type="button" className="secondary" onClick={first.reload}>
           Refresh
         </button>

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { get, isFinal, type Job, type ListsAll, type Page, post, qs } from "../api";
 import { watchJob } from "../events";
 import { Link } from "../router";
-import { dateTime, Field, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
+import { dateTime, Field, FilterSelect, fmt, LoadError, Notice, toApiError, useLoad } from "../ui";
 import { NewJobForm } from "./NewJob";
 
 /**
@@ -61,14 +61,7 @@ export function JobsPage() {
       <section aria-labelledby="jobs-title">
         <h2 id="jobs-title">Your jobs</h2>
         <div className="filters">
-          <Field label="Filter by status">
-            <select value={status} onChange={(e) => setStatus(e.target.value)}>
-              <option value="">any</option>
-              {JOB_STATUSES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </Field>
+          <FilterSelect label="Filter by status" value={status} onChange={setStatus} choices={JOB_STATUSES} />
           <Field label="Filter by kind">
             <input value={kind} onChange={(e) => setKind(e.target.value.trim())} placeholder="any" />
           </Field>

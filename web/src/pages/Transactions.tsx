@@ -1,7 +1,7 @@
 /** The caller's credit history: filter by type or job, page through, export CSV. */
 import { useState } from "react";
 import { get, type ListsAll, type Page, qs, type Transaction } from "../api";
-import { dateTime, Field, fmt, LoadError, Notice, useLoad } from "../ui";
+import { dateTime, Field, FilterSelect, fmt, LoadError, Notice, useLoad } from "../ui";
 
 export const TRANSACTION_TYPES = ["grant", "purchase", "subscription", "hold", "charge", "release", "refund", "expire", "adjustment", "dispute_refund", "clawback", "capture", "consume"] as const satisfies readonly Transaction["type"][];
 type _EveryType = ListsAll<(typeof TRANSACTION_TYPES)[number], Transaction["type"]>;
@@ -89,14 +89,7 @@ export function TransactionsPage() {
     <>
       <h1>Transactions</h1>
       <div className="filters">
-        <Field label="Type">
-          <select value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="">any</option>
-            {TRANSACTION_TYPES.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </Field>
+        <FilterSelect label="Type" value={type} onChange={setType} choices={TRANSACTION_TYPES} />
         <Field label="Job id">
           <input value={jobId} onChange={(e) => setJobId(e.target.value.trim())} placeholder="any job" />
         </Field>
