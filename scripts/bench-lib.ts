@@ -136,6 +136,27 @@ export function cpuMeter(groups: Record<string, () => number[]>) {
   };
 }
 
+/**
+ * The whole machine between start and stop, from /proc/stat: how much of its
+ * CPU time was busy, and how much the hypervisor took for other guests
+ * (steal). Latency on a nearly full machine is mostly queueing, and a VM's
+ * speed moves with steal, so the latency figures are read next to these.
+ */
+export function machineMeter(): () => { busy_pct: number; steal_pct: number } {
+  const read = () => {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+    return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait, steal };
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    const total = end.total - start.total || 1;
+    const steal = end.steal - start.steal;
+    return { busy_pct: round((100 * (total - (end.idle - start.idle) - steal)) / total, 1), steal_pct: round((100 * steal) / total, 1) };
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {

@@ -14,6 +14,8 @@
  *   submit_p50_ms / p99_ms  POST /jobs latency, open loop at a fixed rate
  *                           (default 500/s for 10 s) from 32 users, worker running
  *                           (also p90 and max).
+ *   at_rate_machine_busy_pct / at_rate_steal_pct  the whole machine while those were sent
+ *                           (/proc/stat): busy, and taken by the hypervisor for other guests.
  *   api_rss_mb / worker_rss_mb  peak resident memory (VmHWM) of each process.
  *   *_cpu_ms_per_job        CPU each process spent per job (from /proc): where
  *                           the time goes; cpu_ratio = raw CPU per job / e2e CPU
@@ -49,7 +51,7 @@ import { settleJobs } from "../src/jobs/store";
 import { DEFAULT_CREDIT_TYPE } from "../src/ledger/types";
 import { createUser } from "../src/users/users";
 import {
-  cpuMeter, dropDatabase, freePort, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
+  cpuMeter, dropDatabase, freePort, machineMeter, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
   startRole, submitter,
 } from "./bench-lib";
 import { servicesUp } from "./services-up";
@@ -188,6 +190,7 @@ async function e2e(s: Stack, submit: () => Promise<number>, jobs: number) {
 async function latency(s: Stack, submit: () => Promise<number>, results: Results): Promise<void> {
   const total = Math.round(RATE * SECONDS);
   const meter = stackMeter(s);
+  const machine = machineMeter();
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
   let errors = 0;
@@ -205,6 +208,9 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
   }
   const sendRate = total / ((performance.now() - start) / 1000);
   await Promise.all(pending);
+  const m = machine();
+  results.at_rate_machine_busy_pct = m.busy_pct;
+  results.at_rate_steal_pct = m.steal_pct;
   latencies.sort((a, b) => a - b);
   results.submit_p50_ms = round(percentile(latencies, 50), 2);
   results.submit_p90_ms = round(percentile(latencies, 90), 2);
@@ -284,7 +290,8 @@ async function main(): Promise<void> {
 
     note(`submit latency: ${RATE} requests/s for ${SECONDS} s from ${MANY_USERS} users, open loop …`);
     await latency(stack, manyUsers, results);
-    note(`  p50 ${results.submit_p50_ms} ms, p99 ${results.submit_p99_ms} ms at ${results.submit_rate_per_s}/s`);
+    note(`  p50 ${results.submit_p50_ms} ms, p99 ${results.submit_p99_ms} ms at ${results.submit_rate_per_s}/s` +
+      ` (machine ${results.at_rate_machine_busy_pct} % busy, ${results.at_rate_steal_pct} % stolen by the host)`);
 
     results.api_rss_mb = round(peakRssMb(api.pid));
     results.worker_rss_mb = round(peakRssMb(worker.pid));
@@ -327,7 +334,7 @@ async function mergeKindBenchmarks(results: Results, opts: { databaseUrl: string
 }
 
 const TARGETS: Record<string, string> = {
-  ratio: "≥ 0.10", submit_p99_ms: "≤ 25", api_rss_mb: "≤ 200", worker_rss_mb: "≤ 200", fair_wait_p99_ms: "≤ 2000", a_alone_ratio: "≥ 0.90",
+  ratio: "≥ 0.12", submit_p99_ms: "≤ 25", api_rss_mb: "≤ 200", worker_rss_mb: "≤ 200", fair_wait_p99_ms: "≤ 2000", a_alone_ratio: "≥ 0.90",
 };
 
 function output(results: Results): void {
