@@ -38,7 +38,7 @@ import { AccountIds } from "../ledger/accounts";
 import { toInt } from "../ledger/types";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
-import { dispatch } from "./dispatch";
+import { countWaiting, dispatch, forgetRefused, type Priorities } from "./dispatch";
 import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
 import { admittedJobs, findJob, type InsertedRow, insertJobs, type NewJob } from "./store";
@@ -134,19 +134,35 @@ export class JobAdmission {
     };
   }
 
-  /** The group commit's statement: autocommitted, each job admitted or refused on its own; then one queue call for the lot. */
+  /**
+   * The group commit's statement: autocommitted, each job admitted or
+   * refused on its own; then one queue call for the lot. Fair dispatch
+   * counts the jobs as waiting while the statement runs (one Redis round
+   * trip fewer before the answer) and forgets the ones it refused.
+   */
   private async admitTogether(jobs: NewJob[]): Promise<(Admitted | Error)[]> {
+    const counting = countWaiting(this.ctx, jobs);
     let rows;
     try {
       rows = await insertJobs(this.ctx.ds, jobs, "each");
     } catch (err) {
-      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err);
+      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err, counting);
       // Nothing of the statement was written. Whatever one item did wrong must fail only that item: each goes alone.
-      if (jobs.length === 1) throw err;
+      if (jobs.length === 1) {
+        void forgetRefused(this.ctx, counting, jobs);
+        throw err;
+      }
       return Promise.all(jobs.map((j) => this.admitTogether([j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     }
     const outcomes = admitted(rows, jobs, "each");
-    const dispatched = dispatch(this.ctx, jobs.filter((_, i) => outcomes[i] instanceof Date));
+    return this.dispatchAdmitted(jobs, outcomes, counting);
+  }
+
+  /** Queue the jobs whose outcome is a creation time, with the priorities counted for them; forget the others. */
+  private dispatchAdmitted(jobs: NewJob[], outcomes: (Date | Error)[], counting: Promise<Priorities>): (Admitted | Error)[] {
+    const admittedJobs = jobs.filter((_, i) => outcomes[i] instanceof Date);
+    if (admittedJobs.length < jobs.length) void forgetRefused(this.ctx, counting, jobs.filter((_, i) => !(outcomes[i] instanceof Date)));
+    const dispatched = counting.then((p) => dispatch(this.ctx, admittedJobs, p.filter((_, i) => outcomes[i] instanceof Date)));
     return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched } : o));
   }
 
@@ -166,21 +182,18 @@ export class JobAdmission {
    * short statement (bounded by lock_timeout), and the relay dispatches
    * such a job.
    */
-  private async afterLostConnection(jobs: NewJob[], lost: unknown): Promise<(Admitted | Error)[]> {
+  private async afterLostConnection(jobs: NewJob[], lost: unknown, counting: Promise<Priorities>): Promise<(Admitted | Error)[]> {
     const rows = await askAgain(() => admittedJobs(this.ctx.ds, jobs.map((j) => j.id)));
     if (!rows) {
+      // Left counted as waiting: the relay dispatches those that exist, and the reconciliation drops the others.
       return jobs.map((j) => new AppError("unavailable",
         `The database connection was lost while job ${j.id} was being admitted, and it cannot be asked yet whether the job was accepted. ` +
         `Check GET /api/v1/jobs/${j.id} before submitting it again (an Idempotency-Key makes a retry safe).`,
         { job_id: j.id }, { cause: lost }));
     }
     const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
-    const found = jobs.filter((j) => createdAt.has(j.id.toLowerCase()));
-    const dispatched = dispatch(this.ctx, found);
-    return jobs.map((j) => {
-      const at = createdAt.get(j.id.toLowerCase());
-      return at ? { createdAt: at, dispatched } : lost instanceof Error ? lost : new Error(String(lost));
-    });
+    const outcomes = jobs.map((j) => createdAt.get(j.id.toLowerCase()) ?? (lost instanceof Error ? lost : new Error(String(lost))));
+    return this.dispatchAdmitted(jobs, outcomes, counting);
   }
 }
 

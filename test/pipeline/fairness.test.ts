@@ -94,6 +94,25 @@ describe.each([
     expect(r.every((x) => x.attempt === 1)).toBe(true);
   });
 
+  it.runIf(fair)("counts only admitted jobs as waiting: jobs refused by the same statements are forgotten", async () => {
+    // The group commit counts a statement's jobs while it runs; those the ledger refuses must not stay counted,
+    // or this user's later jobs would queue behind phantoms.
+    const a = await p.user({ credits: 30 }); // ten jobs of 3 credits
+    const answers = await Promise.all(Array.from({ length: 25 }, () => p.api(a.key, "POST", "/api/v1/jobs", { kind: "test", input: { ms: 0 } })));
+    const admitted = answers.filter((r) => r.status === 202).map((r) => r.body.id as string);
+    expect(admitted).toHaveLength(10);
+    expect(answers.filter((r) => r.status === 402)).toHaveLength(15);
+    await waitFor(async () => ((await fairnessCounts(p.ctx)).waiting.get(a.id) === 10 ? true : null), { timeoutMs: 5000, what: "ten counted" });
+    // Each admitted job is in the queue at a distinct place among this user's waiting jobs (1 … 10, given the
+    // statements' order; refused jobs may take a number, never the same one twice).
+    const priorities = await Promise.all(admitted.map(async (id) => (await p.ctx.queues.jobs.getJob(id))!.opts.priority!));
+    expect(new Set(priorities).size).toBe(10);
+    expect(Math.min(...priorities)).toBeGreaterThanOrEqual(1);
+    w = startJobWorker(p.ctx, { concurrency: 2 });
+    await allSucceeded(p, admitted);
+    expect((await fairnessCounts(p.ctx)).waiting.get(a.id) ?? 0).toBe(0);
+  });
+
   it.runIf(fair)("many batches, singles and Idempotency-Keys give a user no larger share", async () => {
     const a = await p.user({ credits: 10_000 });
     const b = await p.user({ credits: 10_000 });
