@@ -189,3 +189,35 @@ export function submitter(port: number, keys: string[]) {
       req.end(body);
     });
 }
+
+/** Cumulative bucket counts of one labelled Prometheus histogram, by upper bound (+Inf included). */
+export type Buckets = Map<number, number>;
+
+/** The buckets of `name{label="value"}` in Prometheus text (prom-client puts `le` first). */
+export function histogramBuckets(text: string, name: string, label: string, value: string): Buckets {
+  const out: Buckets = new Map();
+  const re = new RegExp(`^${name}_bucket\\{le="([^"]+)",${label}="${value}"\\} (\\d+)$`, "gm");
+  for (const m of text.matchAll(re)) out.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/**
+ * The q-quantile of what was observed between two scrapes, interpolated
+ * within its bucket as Prometheus's histogram_quantile does (so it is only as
+ * exact as the buckets); NaN when nothing was observed.
+ */
+export function quantileBetween(before: Buckets, after: Buckets, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((b) => after.get(b)! - (before.get(b) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i]! < rank) continue;
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    if (bounds[i] === Infinity) return lower;
+    const below = i === 0 ? 0 : counts[i - 1]!;
+    return lower + ((bounds[i]! - lower) * (rank - below)) / Math.max(1, counts[i]! - below);
+  }
+  return bounds[bounds.length - 2] ?? NaN;
+}

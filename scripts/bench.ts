@@ -16,6 +16,9 @@
  *                           (also p90 and max).
  *   at_rate_machine_busy_pct / at_rate_steal_pct  the whole machine while those were sent
  *                           (/proc/stat): busy, and taken by the hypervisor for other guests.
+ *   submit_{wait,statement,handoff}_{p50,p99}_ms  where those submissions' time went inside
+ *                           the API (holdfast_submit_phase_seconds, read off its buckets):
+ *                           waiting for the statement in flight, their own statement, the queue hand-off.
  *   api_rss_mb / worker_rss_mb  peak resident memory (VmHWM) of each process.
  *   *_cpu_ms_per_job        CPU each process spent per job (from /proc): where
  *                           the time goes; cpu_ratio = raw CPU per job / e2e CPU
@@ -51,8 +54,8 @@ import { settleJobs } from "../src/jobs/store";
 import { DEFAULT_CREDIT_TYPE } from "../src/ledger/types";
 import { createUser } from "../src/users/users";
 import {
-  cpuMeter, dropDatabase, freePort, machineMeter, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, redisPids, round, SCRATCH_DB, sleep,
-  startRole, submitter,
+  cpuMeter, dropDatabase, freePort, histogramBuckets, machineMeter, freshDatabase, note, peakRssMb, percentile, pidsMatching, type Proc, quantileBetween, redisPids,
+  round, SCRATCH_DB, sleep, startRole, submitter,
 } from "./bench-lib";
 import { servicesUp } from "./services-up";
 
@@ -73,6 +76,8 @@ const LANES = num("lanes", 32);
 const USERS = num("users", 1);
 const MANY_USERS = 32;
 const HISTORY = num("history", 20_000);
+/** Lets the bench read the API's /metrics (its own scratch stack only). */
+const METRICS_TOKEN = randomBytes(16).toString("hex");
 /** The raw BullMQ worker's concurrency, which the issue fixes at 50; the e2e worker uses the same. */
 const RAW_CONCURRENCY = 50;
 
@@ -153,6 +158,7 @@ async function settled(pg: Client): Promise<void> {
 }
 
 interface Stack {
+  port: number;
   api: Proc;
   worker: Proc;
   pg: Client;
@@ -186,9 +192,17 @@ async function e2e(s: Stack, submit: () => Promise<number>, jobs: number) {
   return { perS, cpu: meter(jobs) };
 }
 
+/** The API's Prometheus text (its /metrics, with the bench's METRICS_TOKEN). */
+async function scrape(s: Stack): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
 /** Open loop: send at RATE per second whatever the answers do; latency of accepted submissions. */
 async function latency(s: Stack, submit: () => Promise<number>, results: Results): Promise<void> {
   const total = Math.round(RATE * SECONDS);
+  const phasesBefore = await scrape(s);
   const meter = stackMeter(s);
   const machine = machineMeter();
   const latencies: number[] = [];
@@ -218,6 +232,11 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
   results.submit_max_ms = round(latencies[latencies.length - 1] ?? 0, 2);
   results.submit_rate_per_s = round(sendRate);
   results.submit_errors = errors;
+  const phasesAfter = await scrape(s);
+  for (const phase of ["wait", "statement", "handoff"]) {
+    const b = (text: string) => histogramBuckets(text, "holdfast_submit_phase_seconds", "phase", phase);
+    for (const q of [50, 99]) results[`submit_${phase}_p${q}_ms`] = round(quantileBetween(b(phasesBefore), b(phasesAfter), q / 100) * 1000, 2);
+  }
   await settled(s.pg);
   // CPU per job at this rate (batches are small at 500/s, so this is more than in the throughput runs).
   const cpu = meter(latencies.length + errors);
@@ -254,14 +273,14 @@ async function main(): Promise<void> {
   const port = await freePort();
   // The worker runs as many jobs at once as the raw BullMQ worker above (50), so the ratio compares like with like.
   const env = {
-    DATABASE_URL: dbUrl, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), RATE_LIMIT_PER_MINUTE: "0",
+    DATABASE_URL: dbUrl, REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: prefix, PORT: String(port), RATE_LIMIT_PER_MINUTE: "0", METRICS_TOKEN,
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? String(RAW_CONCURRENCY),
   };
   note("starting the API and worker processes …");
   const [api, worker] = await Promise.all([startRole("api", env), startRole("worker", env)]);
   const pg = new Client({ connectionString: dbUrl });
   await pg.connect();
-  const stack: Stack = { api, worker, pg, redisUrl: config.REDIS_URL };
+  const stack: Stack = { port, api, worker, pg, redisUrl: config.REDIS_URL };
   const fewUsers = submitter(port, keys.slice(0, USERS));
   const manyUsers = submitter(port, keys.slice(0, MANY_USERS));
 
@@ -292,6 +311,8 @@ async function main(): Promise<void> {
     await latency(stack, manyUsers, results);
     note(`  p50 ${results.submit_p50_ms} ms, p99 ${results.submit_p99_ms} ms at ${results.submit_rate_per_s}/s` +
       ` (machine ${results.at_rate_machine_busy_pct} % busy, ${results.at_rate_steal_pct} % stolen by the host)`);
+    note(`  inside the API, p50 / p99: waiting ${results.submit_wait_p50_ms} / ${results.submit_wait_p99_ms} ms, statement ` +
+      `${results.submit_statement_p50_ms} / ${results.submit_statement_p99_ms} ms, queue hand-off ${results.submit_handoff_p50_ms} / ${results.submit_handoff_p99_ms} ms`);
 
     results.api_rss_mb = round(peakRssMb(api.pid));
     results.worker_rss_mb = round(peakRssMb(worker.pid));

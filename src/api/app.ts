@@ -33,8 +33,8 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
   app.set("query parser", "extended");
   app.use(assignRequestId());
 
-  const services = createApiServices(ctx);
   const metrics = createApiMetrics();
+  const services = createApiServices(ctx, metrics);
   registerMoneyMetrics(metrics.registry, ctx); // read from the database and BullMQ at scrape time
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));

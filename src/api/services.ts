@@ -5,14 +5,15 @@
 import type { Router } from "express";
 import type { AppContext } from "../context";
 import { JobAdmission } from "../jobs/admission";
+import { type ApiMetrics, observeSubmitPhases } from "./metrics";
 
 export interface ApiServices {
   /** Job submission: the group commit of unkeyed submissions and the account-id cache. */
   admission: JobAdmission;
 }
 
-export function createApiServices(ctx: AppContext): ApiServices {
-  return { admission: new JobAdmission(ctx) };
+export function createApiServices(ctx: AppContext, metrics?: ApiMetrics): ApiServices {
+  return { admission: new JobAdmission(ctx, { onSubmitPhases: metrics ? observeSubmitPhases(metrics) : undefined }) };
 }
 
 /** A router of one area, mounted under /api/v1. */

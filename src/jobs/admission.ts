@@ -25,6 +25,7 @@
  * never reached Redis); the answer does not wait for Redis to come back.
  */
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { EntityManager } from "typeorm";
 import type { AppContext } from "../context";
 import { claimIdempotencyKey, type Idempotency } from "../db/idempotency";
@@ -63,6 +64,27 @@ interface Admitted {
   createdAt: Date;
   /** Settles when the statement's jobs were handed to BullMQ (never rejects: a failure is logged and left to the relay). */
   dispatched: Promise<void>;
+  /** When its statement was sent and answered (performance.now()). */
+  sentAt: number;
+  answeredAt: number;
+}
+
+/**
+ * Where an unkeyed submit's time went, in ms (see JobAdmissionOptions):
+ * waiting for the statement in flight before its own could start, its own
+ * statement (ledger holds and job rows, with the commit), and the queue
+ * hand-off after it (fair dispatch's count when it outlasted the statement,
+ * then the BullMQ add).
+ */
+export interface SubmitPhases {
+  waitMs: number;
+  statementMs: number;
+  handoffMs: number;
+}
+
+export interface JobAdmissionOptions {
+  /** Called once per unkeyed submit that was admitted (the API feeds holdfast_submit_phase_seconds with it). */
+  onSubmitPhases?: (p: SubmitPhases) => void;
 }
 
 /**
@@ -73,7 +95,10 @@ export class JobAdmission {
   private readonly groupCommit: GroupCommit<"submit", NewJob, Admitted>;
   private readonly accountIds = new AccountIds();
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: JobAdmissionOptions = {},
+  ) {
     this.groupCommit = new GroupCommit((_key, jobs) => this.admitTogether(jobs));
   }
 
@@ -91,10 +116,14 @@ export class JobAdmission {
 
     let createdAt: Date;
     if (!idem) {
+      const queuedAt = performance.now();
       const admitted = await this.groupCommit.run("submit", job);
       // Answer once the job is in the queue (or the relay will put it there); the next statement need not wait for that.
       await admitted.dispatched;
       createdAt = admitted.createdAt;
+      this.opts.onSubmitPhases?.({
+        waitMs: admitted.sentAt - queuedAt, statementMs: admitted.answeredAt - admitted.sentAt, handoffMs: performance.now() - admitted.answeredAt,
+      });
     } else {
       const out = await this.ctx.ds.transaction(async (m): Promise<{ prior: string } | { createdAt: Date }> => {
         const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, job.id);
@@ -142,11 +171,12 @@ export class JobAdmission {
    */
   private async admitTogether(jobs: NewJob[]): Promise<(Admitted | Error)[]> {
     const counting = countWaiting(this.ctx, jobs);
+    const sentAt = performance.now();
     let rows;
     try {
       rows = await insertJobs(this.ctx.ds, jobs, "each");
     } catch (err) {
-      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err, counting);
+      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err, counting, sentAt);
       // Nothing of the statement was written. Whatever one item did wrong must fail only that item: each goes alone.
       if (jobs.length === 1) {
         void forgetRefused(this.ctx, counting, jobs);
@@ -155,15 +185,16 @@ export class JobAdmission {
       return Promise.all(jobs.map((j) => this.admitTogether([j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     }
     const outcomes = admitted(rows, jobs, "each");
-    return this.dispatchAdmitted(jobs, outcomes, counting);
+    return this.dispatchAdmitted(jobs, outcomes, counting, sentAt);
   }
 
   /** Queue the jobs whose outcome is a creation time, with the priorities counted for them; forget the others. */
-  private dispatchAdmitted(jobs: NewJob[], outcomes: (Date | Error)[], counting: Promise<Priorities>): (Admitted | Error)[] {
+  private dispatchAdmitted(jobs: NewJob[], outcomes: (Date | Error)[], counting: Promise<Priorities>, sentAt: number): (Admitted | Error)[] {
+    const answeredAt = performance.now();
     const admittedJobs = jobs.filter((_, i) => outcomes[i] instanceof Date);
     if (admittedJobs.length < jobs.length) void forgetRefused(this.ctx, counting, jobs.filter((_, i) => !(outcomes[i] instanceof Date)));
     const dispatched = counting.then((p) => dispatch(this.ctx, admittedJobs, p.filter((_, i) => outcomes[i] instanceof Date)));
-    return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched } : o));
+    return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched, sentAt, answeredAt } : o));
   }
 
   /**
@@ -182,7 +213,7 @@ export class JobAdmission {
    * short statement (bounded by lock_timeout), and the relay dispatches
    * such a job.
    */
-  private async afterLostConnection(jobs: NewJob[], lost: unknown, counting: Promise<Priorities>): Promise<(Admitted | Error)[]> {
+  private async afterLostConnection(jobs: NewJob[], lost: unknown, counting: Promise<Priorities>, sentAt: number): Promise<(Admitted | Error)[]> {
     const rows = await askAgain(() => admittedJobs(this.ctx.ds, jobs.map((j) => j.id)));
     if (!rows) {
       // Left counted as waiting: the relay dispatches those that exist, and the reconciliation drops the others.
@@ -193,7 +224,7 @@ export class JobAdmission {
     }
     const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
     const outcomes = jobs.map((j) => createdAt.get(j.id.toLowerCase()) ?? (lost instanceof Error ? lost : new Error(String(lost))));
-    return this.dispatchAdmitted(jobs, outcomes, counting);
+    return this.dispatchAdmitted(jobs, outcomes, counting, sentAt);
   }
 }
 

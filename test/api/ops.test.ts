@@ -100,6 +100,11 @@ describe("metrics", () => {
     expect(text).not.toContain(id); // raw paths never become labels
     expect(text).toMatch(/holdfast_http_request_duration_seconds_bucket\{le="0\.1",method="POST",route="\/api\/v1\/jobs",status="202"\} \d/);
     expect(text).toContain('holdfast_jobs_submitted_total{kind="test"} 1');
+    // The admitted submit's time by phase, once each (the refused ones are not counted): the statement took some.
+    for (const phase of ["wait", "statement", "handoff"]) expect(text).toContain(`holdfast_submit_phase_seconds_count{phase="${phase}"} 1`);
+    const statementSeconds = Number(/holdfast_submit_phase_seconds_sum\{phase="statement"\} ([\d.e-]+)/.exec(text)?.[1]);
+    expect(statementSeconds).toBeGreaterThan(0);
+    expect(statementSeconds).toBeLessThan(10);
     expect(text).toContain("holdfast_rate_limited_total 1");
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
