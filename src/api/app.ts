@@ -15,7 +15,7 @@ import { opsRouter } from "./ops";
 import { assignRequestId } from "./request-id";
 import { authenticatedRouters, publicRouters } from "./routers";
 import { jobsRouter } from "./routes/jobs";
-import { createApiServices, type RouterFactory } from "./services";
+import { attachServices, createApiServices, type RouterFactory } from "./services";
 
 export interface AppOptions {
   /** Extra routers mounted under /api/v1 after authentication (billing, files …). */
@@ -35,6 +35,7 @@ export function createApp(ctx: AppContext, opts: AppOptions = { routers: authent
 
   const metrics = createApiMetrics();
   const services = createApiServices(ctx, metrics);
+  attachServices(app, services);
   registerMoneyMetrics(metrics.registry, ctx); // read from the database and BullMQ at scrape time
   attachMetrics(app, metrics);
   app.use(httpMetrics(metrics));

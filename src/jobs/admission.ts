@@ -22,7 +22,13 @@
  *
  * Dispatch after commit: the job is in PostgreSQL, so a Redis that cannot
  * take it now only delays it (the outbox relay re-adds `queued` jobs that
- * never reached Redis); the answer does not wait for Redis to come back.
+ * never reached Redis). So a single job's answer (202) does not wait for the
+ * hand-off to BullMQ at all: the commit is the acceptance, and the hand-off
+ * goes on behind the answer. JobAdmission keeps track of the hand-offs under
+ * way: a cancel of a job this API has not yet handed off waits for it
+ * (handedOff), and the API's shutdown waits for them all (drain), so a
+ * deploy leaves no job to the relay. A batch's answer still follows its
+ * hand-off (it reads the batch back anyway).
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -59,22 +65,19 @@ export interface Submitted {
   replayed: boolean;
 }
 
-/** A job admitted by a group commit: its row's created_at, and when it was handed to the queue. */
+/** A job admitted by a group commit: its row's created_at, and when its statement was sent and answered (performance.now()). */
 interface Admitted {
   createdAt: Date;
-  /** Settles when the statement's jobs were handed to BullMQ (never rejects: a failure is logged and left to the relay). */
-  dispatched: Promise<void>;
-  /** When its statement was sent and answered (performance.now()). */
   sentAt: number;
   answeredAt: number;
 }
 
 /**
  * Where an unkeyed submit's time went, in ms (see JobAdmissionOptions):
- * waiting for the statement in flight before its own could start, its own
- * statement (ledger holds and job rows, with the commit), and the queue
- * hand-off after it (fair dispatch's count when it outlasted the statement,
- * then the BullMQ add).
+ * waiting for the statement in flight before its own could start and its
+ * own statement (ledger holds and job rows, with the commit) — the answer
+ * follows — then the queue hand-off, behind the answer (fair dispatch's
+ * count when it outlasted the statement, then the BullMQ add).
  */
 export interface SubmitPhases {
   waitMs: number;
@@ -83,7 +86,7 @@ export interface SubmitPhases {
 }
 
 export interface JobAdmissionOptions {
-  /** Called once per unkeyed submit that was admitted (the API feeds holdfast_submit_phase_seconds with it). */
+  /** Called once per unkeyed submit that was admitted, when its hand-off ended (the API feeds holdfast_submit_phase_seconds with it). */
   onSubmitPhases?: (p: SubmitPhases) => void;
 }
 
@@ -94,6 +97,8 @@ export interface JobAdmissionOptions {
 export class JobAdmission {
   private readonly groupCommit: GroupCommit<"submit", NewJob, Admitted>;
   private readonly accountIds = new AccountIds();
+  /** Hand-offs to the queue under way, by job id (each settles, never rejects: a failure is logged and left to the relay). */
+  private readonly handoffs = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -118,12 +123,13 @@ export class JobAdmission {
     if (!idem) {
       const queuedAt = performance.now();
       const admitted = await this.groupCommit.run("submit", job);
-      // Answer once the job is in the queue (or the relay will put it there); the next statement need not wait for that.
-      await admitted.dispatched;
       createdAt = admitted.createdAt;
-      this.opts.onSubmitPhases?.({
-        waitMs: admitted.sentAt - queuedAt, statementMs: admitted.answeredAt - admitted.sentAt, handoffMs: performance.now() - admitted.answeredAt,
-      });
+      const report = this.opts.onSubmitPhases;
+      if (report) {
+        void this.handedOff([job.id]).then(() => report({
+          waitMs: admitted.sentAt - queuedAt, statementMs: admitted.answeredAt - admitted.sentAt, handoffMs: performance.now() - admitted.answeredAt,
+        }));
+      }
     } else {
       const out = await this.ctx.ds.transaction(async (m): Promise<{ prior: string } | { createdAt: Date }> => {
         const prior = await claimIdempotencyKey(m, user.id, "jobs", idem, job.id);
@@ -132,9 +138,29 @@ export class JobAdmission {
       });
       if ("prior" in out) return { job: toJobView((await findJob(this.ctx.ds, out.prior))!), replayed: true };
       createdAt = out.createdAt;
-      await dispatch(this.ctx, [job]);
+      this.handOff([job], dispatch(this.ctx, [job]));
     }
     return { job: toJobView(queuedJob(job, createdAt)), replayed: false };
+  }
+
+  /** Resolves once the hand-offs under way of these jobs (if any, in this API) have ended. */
+  async handedOff(jobIds: string[]): Promise<void> {
+    await Promise.all(jobIds.map((id) => this.handoffs.get(id)));
+  }
+
+  /** Wait for every hand-off under way, at most `timeoutMs` (the API's shutdown; the relay has the rest). */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([Promise.all(this.handoffs.values()), late]);
+    clearTimeout(timer);
+  }
+
+  private handOff(jobs: { id: string }[], handoff: Promise<void>): void {
+    for (const j of jobs) this.handoffs.set(j.id, handoff);
+    void handoff.finally(() => {
+      for (const j of jobs) if (this.handoffs.get(j.id) === handoff) this.handoffs.delete(j.id);
+    });
   }
 
   /** The jobs of a batch, quoted, ready for admitAll. */
@@ -193,8 +219,8 @@ export class JobAdmission {
     const answeredAt = performance.now();
     const admittedJobs = jobs.filter((_, i) => outcomes[i] instanceof Date);
     if (admittedJobs.length < jobs.length) void forgetRefused(this.ctx, counting, jobs.filter((_, i) => !(outcomes[i] instanceof Date)));
-    const dispatched = counting.then((p) => dispatch(this.ctx, admittedJobs, p.filter((_, i) => outcomes[i] instanceof Date)));
-    return outcomes.map((o) => (o instanceof Date ? { createdAt: o, dispatched, sentAt, answeredAt } : o));
+    this.handOff(admittedJobs, counting.then((p) => dispatch(this.ctx, admittedJobs, p.filter((_, i) => outcomes[i] instanceof Date))));
+    return outcomes.map((o) => (o instanceof Date ? { createdAt: o, sentAt, answeredAt } : o));
   }
 
   /**

@@ -4,9 +4,11 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { Express } from "express";
 import { randomUUID } from "node:crypto";
 import { createApp, type AppOptions } from "../../src/api/app";
 import { createHttpServer } from "../../src/api/server";
+import { servicesOf } from "../../src/api/services";
 import { type Clock } from "../../src/clock";
 import { loadConfig, type Config } from "../../src/config";
 import { type AppContext, closeContext, createContext } from "../../src/context";
@@ -19,6 +21,8 @@ import { createTestDb, redisUrl, type TestDb, testPrefix } from "./db";
 export interface Platform {
   ctx: AppContext;
   db: TestDb;
+  /** The Express app behind `url` (for its services, see src/api/services.ts servicesOf). */
+  app: Express;
   url: string;
   worker: JobWorker | null;
   /** Create a user with credits; returns its id and API key. */
@@ -29,6 +33,12 @@ export interface Platform {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api(key: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /**
+   * Resolves once the API has handed these jobs to BullMQ: a 202 follows the
+   * commit, not the hand-off (src/jobs/admission.ts), so a test that looks at
+   * or changes the queue right after submitting waits for this first.
+   */
+  handedOff(jobIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,8 +72,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   return {
     ctx,
     db,
+    app,
     url,
     worker,
+    handedOff: (jobIds) => servicesOf(app)!.admission.handedOff(jobIds),
     async user({ credits = 0, role = "user", email } = {}) {
       const { user, apiKey } = await createUser(ctx.ds.manager, { email: email ?? `${randomUUID()}@example.com`, role });
       if (credits > 0) await ledger.grant(ctx.ds.manager, { id: randomUUID(), userId: user.id, amount: credits, category: "admin" });

@@ -103,6 +103,7 @@ async function row(id: string): Promise<JobRow> {
 async function submit(key: string, input: Record<string, unknown>): Promise<string> {
   const res = await platform.api(key, "POST", "/api/v1/jobs", { kind: "counted", input });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await platform.handedOff([res.body.id]); // these tests read the job's queue entry next
   return res.body.id as string;
 }
 

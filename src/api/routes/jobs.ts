@@ -46,6 +46,8 @@ export function jobsRouter(ctx: AppContext, { admission }: ApiServices): Router 
   });
 
   r.post("/jobs/:id/cancel", async (req, res) => {
+    // A job submitted to this API a moment ago may still be on its way to the queue: let it arrive, so the cancel takes it out.
+    await admission.handedOff([req.params.id]);
     res.json(await jobs.cancelJob(ctx, currentUser(req), req.params.id));
   });
 

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../../api/app";
 import { errorBody } from "../../api/error-handler";
 import { createHttpServer } from "../../api/server";
+import { servicesOf } from "../../api/services";
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from "../../lib/dependency-errors";
 import type { RoleStarter } from "../run";
 
@@ -56,6 +57,8 @@ export const apiRole: RoleStarter = {
         const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.min(timeoutMs, 10_000)).unref());
         if ((await Promise.race([closed, timer])) === "timeout") server.closeAllConnections();
         await closed;
+        // Jobs answered 202 whose hand-off to the queue is still under way (src/jobs/admission.ts): let them arrive.
+        await servicesOf(app)?.admission.drain(Math.min(timeoutMs, 5_000));
       },
     };
   },
