@@ -232,15 +232,16 @@ async function latency(s: Stack, submit: () => Promise<number>, results: Results
   results.submit_max_ms = round(latencies[latencies.length - 1] ?? 0, 2);
   results.submit_rate_per_s = round(sendRate);
   results.submit_errors = errors;
+  await settled(s.pg);
+  // CPU per job at this rate (batches are small at 500/s, so this is more than in the throughput runs).
+  const cpu = meter(latencies.length + errors);
+  for (const k of ["api", "worker", "pg", "redis", "client"]) results[`at_rate_${k}_cpu_ms_per_job`] = round(cpu[k]!, 2);
+  // Scraped after the CPU was read (a scrape reads the books too), and after every hand-off has ended.
   const phasesAfter = await scrape(s);
   for (const phase of ["wait", "statement", "handoff"]) {
     const b = (text: string) => histogramBuckets(text, "holdfast_submit_phase_seconds", "phase", phase);
     for (const q of [50, 99]) results[`submit_${phase}_p${q}_ms`] = round(quantileBetween(b(phasesBefore), b(phasesAfter), q / 100) * 1000, 2);
   }
-  await settled(s.pg);
-  // CPU per job at this rate (batches are small at 500/s, so this is more than in the throughput runs).
-  const cpu = meter(latencies.length + errors);
-  for (const k of ["api", "worker", "pg", "redis", "client"]) results[`at_rate_${k}_cpu_ms_per_job`] = round(cpu[k]!, 2);
 }
 
 async function main(): Promise<void> {
