@@ -45,7 +45,7 @@ import { AccountIds } from "../ledger/accounts";
 import { toInt } from "../ledger/types";
 import { type Admission, admissionOutcome } from "../ledger/plans";
 import { accountPaused, assertActive } from "../users/status";
-import { countWaiting, dispatch, forgetRefused, type Priorities } from "./dispatch";
+import { dispatch } from "./dispatch";
 import { holdDeadline } from "./hold-deadline";
 import { type Quote, quote } from "./quote";
 import { admittedJobs, findJob, type InsertedRow, insertJobs, type NewJob } from "./store";
@@ -77,7 +77,7 @@ interface Admitted {
  * waiting for the statement in flight before its own could start and its
  * own statement (ledger holds and job rows, with the commit) — the answer
  * follows — then the queue hand-off, behind the answer (fair dispatch's
- * count when it outlasted the statement, then the BullMQ add).
+ * count, then the BullMQ add).
  */
 export interface SubmitPhases {
   waitMs: number;
@@ -189,37 +189,27 @@ export class JobAdmission {
     };
   }
 
-  /**
-   * The group commit's statement: autocommitted, each job admitted or
-   * refused on its own; then one queue call for the lot. Fair dispatch
-   * counts the jobs as waiting while the statement runs (one Redis round
-   * trip fewer before the answer) and forgets the ones it refused.
-   */
+  /** The group commit's statement: autocommitted, each job admitted or refused on its own; then one queue call for the lot. */
   private async admitTogether(jobs: NewJob[]): Promise<(Admitted | Error)[]> {
-    const counting = countWaiting(this.ctx, jobs);
     const sentAt = performance.now();
     let rows;
     try {
       rows = await insertJobs(this.ctx.ds, jobs, "each");
     } catch (err) {
-      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err, counting, sentAt);
+      if (isDependencyDown(err)) return this.afterLostConnection(jobs, err, sentAt);
       // Nothing of the statement was written. Whatever one item did wrong must fail only that item: each goes alone.
-      if (jobs.length === 1) {
-        void forgetRefused(this.ctx, counting, jobs);
-        throw err;
-      }
+      if (jobs.length === 1) throw err;
       return Promise.all(jobs.map((j) => this.admitTogether([j]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     }
     const outcomes = admitted(rows, jobs, "each");
-    return this.dispatchAdmitted(jobs, outcomes, counting, sentAt);
+    return this.dispatchAdmitted(jobs, outcomes, sentAt);
   }
 
-  /** Queue the jobs whose outcome is a creation time, with the priorities counted for them; forget the others. */
-  private dispatchAdmitted(jobs: NewJob[], outcomes: (Date | Error)[], counting: Promise<Priorities>, sentAt: number): (Admitted | Error)[] {
+  /** Start handing the jobs whose outcome is a creation time to the queue (the answers do not wait for it). */
+  private dispatchAdmitted(jobs: NewJob[], outcomes: (Date | Error)[], sentAt: number): (Admitted | Error)[] {
     const answeredAt = performance.now();
     const admittedJobs = jobs.filter((_, i) => outcomes[i] instanceof Date);
-    if (admittedJobs.length < jobs.length) void forgetRefused(this.ctx, counting, jobs.filter((_, i) => !(outcomes[i] instanceof Date)));
-    this.handOff(admittedJobs, counting.then((p) => dispatch(this.ctx, admittedJobs, p.filter((_, i) => outcomes[i] instanceof Date))));
+    this.handOff(admittedJobs, dispatch(this.ctx, admittedJobs));
     return outcomes.map((o) => (o instanceof Date ? { createdAt: o, sentAt, answeredAt } : o));
   }
 
@@ -239,10 +229,9 @@ export class JobAdmission {
    * short statement (bounded by lock_timeout), and the relay dispatches
    * such a job.
    */
-  private async afterLostConnection(jobs: NewJob[], lost: unknown, counting: Promise<Priorities>, sentAt: number): Promise<(Admitted | Error)[]> {
+  private async afterLostConnection(jobs: NewJob[], lost: unknown, sentAt: number): Promise<(Admitted | Error)[]> {
     const rows = await askAgain(() => admittedJobs(this.ctx.ds, jobs.map((j) => j.id)));
     if (!rows) {
-      // Left counted as waiting: the relay dispatches those that exist, and the reconciliation drops the others.
       return jobs.map((j) => new AppError("unavailable",
         `The database connection was lost while job ${j.id} was being admitted, and it cannot be asked yet whether the job was accepted. ` +
         `Check GET /api/v1/jobs/${j.id} before submitting it again (an Idempotency-Key makes a retry safe).`,
@@ -250,7 +239,7 @@ export class JobAdmission {
     }
     const createdAt = new Map(rows.map((r) => [r.id, r.created_at]));
     const outcomes = jobs.map((j) => createdAt.get(j.id.toLowerCase()) ?? (lost instanceof Error ? lost : new Error(String(lost))));
-    return this.dispatchAdmitted(jobs, outcomes, counting, sentAt);
+    return this.dispatchAdmitted(jobs, outcomes, sentAt);
   }
 }
 

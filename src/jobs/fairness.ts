@@ -10,9 +10,7 @@
  * A user alone still gets every worker: priorities only order the queue.
  *
  * The count is a Redis set per user of the ids of its waiting jobs: a job
- * joins when it is queued (an unkeyed submit's while its admission statement
- * runs, leaving again if refused: src/jobs/dispatch.ts, countWaiting) and
- * leaves when a worker starts it. Sets make every
+ * joins when it is queued and leaves when a worker starts it. Sets make every
  * step idempotent (a duplicate dispatch or delivery counts once), and the
  * reconciliation removes ids whose job is no longer queued in PostgreSQL
  * (canceled or refunded while waiting, a worker that died in between), so
@@ -130,16 +128,6 @@ export async function enqueuePriorities(ctx: AppContext, jobs: { id: string; use
 /** A job canceled while it waited no longer counts as waiting (the reconciliation would drop it later anyway). */
 export async function forgetWaiting(ctx: AppContext, userId: string, jobId: string): Promise<void> {
   await ctx.redis.srem(keys(ctx.config.QUEUE_PREFIX).waiting(userId), jobId);
-}
-
-/** Jobs refused at admission after they were counted (src/jobs/dispatch.ts, countWaiting): one round trip. */
-export async function forgetWaitingMany(ctx: AppContext, jobs: { id: string; userId: string }[]): Promise<void> {
-  const k = keys(ctx.config.QUEUE_PREFIX);
-  const p = ctx.redis.pipeline();
-  for (const j of jobs) p.srem(k.waiting(j.userId), j.id);
-  const out = await p.exec();
-  const failed = out?.find(([err]) => err)?.[0];
-  if (failed) throw failed;
 }
 
 /** A worker is about to run this job: false when its user is at USER_MAX_RUNNING. */

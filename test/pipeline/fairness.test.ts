@@ -95,9 +95,8 @@ describe.each([
     expect(r.every((x) => x.attempt === 1)).toBe(true);
   });
 
-  it.runIf(fair)("counts only admitted jobs as waiting: jobs refused by the same statements are forgotten", async () => {
-    // The group commit counts a statement's jobs while it runs; those the ledger refuses must not stay counted,
-    // or this user's later jobs would queue behind phantoms.
+  it.runIf(fair)("counts only admitted jobs as waiting, each at its own place, when the ledger refuses others of the same statements", async () => {
+    // Jobs the ledger refuses must not be counted, or this user's later jobs would queue behind phantoms.
     const a = await p.user({ credits: 30 }); // ten jobs of 3 credits
     const answers = await Promise.all(Array.from({ length: 25 }, () => p.api(a.key, "POST", "/api/v1/jobs", { kind: "test", input: { ms: 0 } })));
     const admitted = answers.filter((r) => r.status === 202).map((r) => r.body.id as string);
