@@ -14,12 +14,19 @@
  * each, so a pair is two transactions. Targets: pairs_per_s_distinct /
  * pgbench_tps ≥ 0.4 and pairs_per_s_hot / pgbench_hot_tps ≥ 0.4.
  *
+ * The four measurements take turns: three rounds of distinct pairs, pgbench,
+ * hot pairs, pgbench hot, a few seconds each. A VM's speed drifts within a
+ * minute (the host's steal comes in bursts), and a ratio whose two sides were
+ * measured a minute apart reads that drift; taking turns puts both sides of
+ * each ratio in the same stretches of time. `steal_pct` is the share of the
+ * machine the host took while the measurements ran (/proc/stat).
+ *
  * It never touches the dev database: it (re)creates its own scratch
  * databases `holdfast_bench` and `holdfast_pgbench` on the server of
  * DATABASE_URL and drops them at the end. Like `npm start`, it first runs
  * `scripts/services.sh up` (DATABASE_URL when it answers, else the project's
  * own server) and uses the URL that prints. --seconds is the whole run
- * (default 60): a fifth per measurement, after a short warm-up.
+ * (default 60): four fifths of it measuring, in 12 turns.
  * --json prints exactly one JSON line on stdout; everything else goes to stderr.
  */
 import { execFile } from "node:child_process";
@@ -32,6 +39,7 @@ import type { DataSource, QueryRunner } from "typeorm";
 import { connectAndMigrate } from "../src/db/data-source";
 import { servicesUp } from "./services-up";
 import { checkLedger, grant, hold, post } from "../src/ledger";
+import { machineMeter } from "./bench-lib";
 import { createUser } from "../src/users/users";
 
 const CLIENTS = 16;
@@ -43,6 +51,8 @@ const CREDIT_TYPE = "standard";
 const HOLD = 5;
 const CAPTURE = 3;
 const TARGET_RATIO = 0.4;
+/** Turns each measurement takes (see above). */
+const ROUNDS = 3;
 
 interface Options {
   json: boolean;
@@ -124,23 +134,21 @@ END;
 
 // ------------------------------------------------------------------ ledger pairs
 
-interface PairResult {
-  pairsPerSecond: number;
+/** Pairs counted over one or more turns, with each pair's latency. */
+interface Pairs {
   pairs: number;
-  p50Ms: number;
-  p99Ms: number;
+  seconds: number;
+  latencies: number[];
 }
 
 /**
  * CLIENTS workers, each on its own connection (a QueryRunner's manager
  * outside any transaction: every call autocommits), each looping
- * hold → post on its account. Counted only between warm-up and stop.
+ * hold → post on its account. Counted only between warm-up and stop, into `into`.
  */
-async function measurePairs(runners: QueryRunner[], accounts: string[], warmupS: number, seconds: number): Promise<PairResult> {
+async function measurePairs(runners: QueryRunner[], accounts: string[], warmupS: number, seconds: number, into: Pairs): Promise<void> {
   let measuring = false;
   let stop = false;
-  let pairs = 0;
-  const latencies: number[] = [];
   const worker = async (i: number): Promise<void> => {
     const m = runners[i]!.manager;
     const accountId = accounts[i]!;
@@ -150,8 +158,8 @@ async function measurePairs(runners: QueryRunner[], accounts: string[], warmupS:
       await hold(m, { id: holdId, accountId, amount: HOLD, creditType: CREDIT_TYPE });
       await post(m, { id: randomUUID(), pendingId: holdId, amount: CAPTURE });
       if (measuring && !stop) {
-        pairs++;
-        latencies.push(performance.now() - t);
+        into.pairs++;
+        into.latencies.push(performance.now() - t);
       }
     }
   };
@@ -161,11 +169,14 @@ async function measurePairs(runners: QueryRunner[], accounts: string[], warmupS:
   const t0 = performance.now();
   await sleep(seconds * 1000);
   stop = true;
-  const elapsed = (performance.now() - t0) / 1000;
+  into.seconds += (performance.now() - t0) / 1000;
   await done;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { pairsPerSecond: pairs / elapsed, pairs, p50Ms: pct(0.5), p99Ms: pct(0.99) };
+}
+
+function summary(p: Pairs): { pairsPerSecond: number; p50Ms: number; p99Ms: number } {
+  const l = [...p.latencies].sort((a, b) => a - b);
+  const pct = (q: number) => l[Math.min(l.length - 1, Math.floor(l.length * q))] ?? 0;
+  return { pairsPerSecond: p.pairs / p.seconds, p50Ms: pct(0.5), p99Ms: pct(0.99) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -186,6 +197,8 @@ interface Result {
   pgbench_hot_tps: number;
   ratio_distinct: number;
   ratio_hot: number;
+  /** Share of the machine's CPU time the host took for other guests while measuring. */
+  steal_pct: number;
   overdrafts: number;
   ledger_check_ok: boolean;
 }
@@ -194,15 +207,16 @@ async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   // Like npm start / npm test: bring up PostgreSQL (and Redis) and use the URL services.sh printed.
   const baseUrl = servicesUp().databaseUrl;
-  const per = Math.max(2, Math.round(opts.seconds / 5));
-  const warmup = Math.max(1, Math.round(per / 6));
+  // Four fifths of the run measuring, in ROUNDS turns of each of the four measurements.
+  const per = Math.max(2, Math.round((opts.seconds * 4) / 5 / (4 * ROUNDS)));
+  const warmup = Math.max(1, Math.round(per / 4));
   const benchUrl = withDatabase(baseUrl, BENCH_DB);
   const pgbenchUrl = withDatabase(baseUrl, PGBENCH_DB);
   const tmp = await mkdtemp(path.join(os.tmpdir(), "holdfast-bench-"));
   let ds: DataSource | undefined;
   const runners: QueryRunner[] = [];
   try {
-    log(`scratch databases ${BENCH_DB} and ${PGBENCH_DB} on ${new URL(baseUrl).host}; ${per} s per measurement after ${warmup} s warm-up`);
+    log(`scratch databases ${BENCH_DB} and ${PGBENCH_DB} on ${new URL(baseUrl).host}; ${ROUNDS} turns of ${per} s per measurement (pairs after ${warmup} s warm-up)`);
     await recreateDatabase(baseUrl, BENCH_DB);
     await recreateDatabase(baseUrl, PGBENCH_DB);
     ds = await connectAndMigrate({ url: benchUrl, poolSize: CLIENTS + 4, applicationName: "holdfast-bench" });
@@ -220,21 +234,32 @@ async function main(): Promise<number> {
       runners.push(qr);
     }
 
-    await checkpoint(ds);
-    log(`ledger pairs, ${CLIENTS} clients on ${CLIENTS} accounts`);
-    const d = await measurePairs(runners, distinct, warmup, per);
-    await checkpoint(ds);
-    log(`ledger pairs, ${CLIENTS} clients on one account`);
-    const h = await measurePairs(runners, Array<string>(CLIENTS).fill(hot), warmup, per);
-
-    await checkpoint(ds);
-    log(`pgbench -N -c ${CLIENTS} -j 2 -T ${per}`);
-    const pgbenchTps = tps(await runPgbench(pgbenchUrl, ["-N", "-c", String(CLIENTS), "-j", "2", "-T", String(per)]));
     const script = path.join(tmp, "hot-row.sql");
     await writeFile(script, HOT_SCRIPT);
+    const d: Pairs = { pairs: 0, seconds: 0, latencies: [] };
+    const h: Pairs = { pairs: 0, seconds: 0, latencies: [] };
+    const pgbenchRuns: number[] = [];
+    const pgbenchHotRuns: number[] = [];
     await checkpoint(ds);
-    log(`pgbench -n -f hot-row.sql -c ${CLIENTS} -j 2 -T ${per}`);
-    const pgbenchHotTps = tps(await runPgbench(pgbenchUrl, ["-n", "-f", script, "-c", String(CLIENTS), "-j", "2", "-T", String(per)]));
+    // Checkpoints between turns (outside the measured seconds), so that none lands inside one.
+    const machine = machineMeter();
+    for (let turn = 1; turn <= ROUNDS; turn++) {
+      log(`turn ${turn}/${ROUNDS}: ledger pairs on ${CLIENTS} accounts; pgbench -N -c ${CLIENTS} -j 2 -T ${per}; ledger pairs on one account; pgbench -n -f hot-row.sql -c ${CLIENTS} -j 2 -T ${per}`);
+      await measurePairs(runners, distinct, warmup, per, d);
+      await checkpoint(ds);
+      pgbenchRuns.push(tps(await runPgbench(pgbenchUrl, ["-N", "-c", String(CLIENTS), "-j", "2", "-T", String(per)])));
+      await checkpoint(ds);
+      await measurePairs(runners, Array<string>(CLIENTS).fill(hot), warmup, per, h);
+      await checkpoint(ds);
+      pgbenchHotRuns.push(tps(await runPgbench(pgbenchUrl, ["-n", "-f", script, "-c", String(CLIENTS), "-j", "2", "-T", String(per)])));
+      await checkpoint(ds);
+    }
+    const { steal_pct } = machine();
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const pgbenchTps = mean(pgbenchRuns);
+    const pgbenchHotTps = mean(pgbenchHotRuns);
+    const dist = summary(d);
+    const hotPairs = summary(h);
 
     log(`checking the books`);
     const [{ overdrafts }] = (await ds.query(
@@ -245,28 +270,30 @@ async function main(): Promise<number> {
 
     const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
     const r: Result = {
-      pairs_per_s_distinct: round(d.pairsPerSecond),
-      pairs_per_s_hot: round(h.pairsPerSecond),
+      pairs_per_s_distinct: round(dist.pairsPerSecond),
+      pairs_per_s_hot: round(hotPairs.pairsPerSecond),
       pgbench_tps: round(pgbenchTps),
       pgbench_hot_tps: round(pgbenchHotTps),
-      ratio_distinct: round(d.pairsPerSecond / pgbenchTps, 3),
-      ratio_hot: round(h.pairsPerSecond / pgbenchHotTps, 3),
+      ratio_distinct: round(dist.pairsPerSecond / pgbenchTps, 3),
+      ratio_hot: round(hotPairs.pairsPerSecond / pgbenchHotTps, 3),
+      steal_pct,
       overdrafts,
       ledger_check_ok: report.ok,
     };
 
     const verdict = (x: number) => (x >= TARGET_RATIO ? "ok" : "BELOW TARGET");
     const table = [
-      `Holdfast ledger bench: PostgreSQL ${version}, ${CLIENTS} clients, ${per} s per measurement after ${warmup} s warm-up`,
+      `Holdfast ledger bench: PostgreSQL ${version}, ${CLIENTS} clients, each measurement ${ROUNDS} turns of ${per} s (pairs after ${warmup} s warm-up)`,
       ``,
       `  measurement             per second   detail`,
-      `  pairs_per_s_distinct    ${pad(r.pairs_per_s_distinct)}   hold+post on ${CLIENTS} accounts (system stripes by connection); pair p50 ${d.p50Ms.toFixed(1)} ms, p99 ${d.p99Ms.toFixed(1)} ms`,
-      `  pgbench_tps             ${pad(r.pgbench_tps)}   pgbench -N -c ${CLIENTS} -j 2, scale 16`,
-      `  pairs_per_s_hot         ${pad(r.pairs_per_s_hot)}   hold+post on one account; pair p50 ${h.p50Ms.toFixed(1)} ms, p99 ${h.p99Ms.toFixed(1)} ms`,
-      `  pgbench_hot_tps         ${pad(r.pgbench_hot_tps)}   one-row UPDATE + history INSERT per transaction`,
+      `  pairs_per_s_distinct    ${pad(r.pairs_per_s_distinct)}   hold+post on ${CLIENTS} accounts (system stripes by connection); pair p50 ${dist.p50Ms.toFixed(1)} ms, p99 ${dist.p99Ms.toFixed(1)} ms`,
+      `  pgbench_tps             ${pad(r.pgbench_tps)}   pgbench -N -c ${CLIENTS} -j 2, scale 16; turns ${pgbenchRuns.map((x) => x.toFixed(0)).join(", ")}`,
+      `  pairs_per_s_hot         ${pad(r.pairs_per_s_hot)}   hold+post on one account; pair p50 ${hotPairs.p50Ms.toFixed(1)} ms, p99 ${hotPairs.p99Ms.toFixed(1)} ms`,
+      `  pgbench_hot_tps         ${pad(r.pgbench_hot_tps)}   one-row UPDATE + history INSERT per transaction; turns ${pgbenchHotRuns.map((x) => x.toFixed(0)).join(", ")}`,
       ``,
       `  pairs_per_s_distinct / pgbench_tps      ${r.ratio_distinct.toFixed(3)}   target >= ${TARGET_RATIO}  ${verdict(r.ratio_distinct)}`,
       `  pairs_per_s_hot / pgbench_hot_tps      ${r.ratio_hot.toFixed(3)}   target >= ${TARGET_RATIO}  ${verdict(r.ratio_hot)}`,
+      `  steal (host took, while measuring)     ${r.steal_pct} %`,
       `  overdrafts (user accounts below 0)     ${r.overdrafts}`,
       `  ledger_check_ok                        ${r.ledger_check_ok} (${report.counts.transfers} transfers)`,
     ].join("\n");
