@@ -52,7 +52,7 @@ const HOLD = 5;
 const CAPTURE = 3;
 const TARGET_RATIO = 0.4;
 /** Turns each measurement takes (see above). */
-const ROUNDS = 3;
+const TURNS = 3;
 
 interface Options {
   json: boolean;
@@ -207,8 +207,8 @@ async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   // Like npm start / npm test: bring up PostgreSQL (and Redis) and use the URL services.sh printed.
   const baseUrl = servicesUp().databaseUrl;
-  // Four fifths of the run measuring, in ROUNDS turns of each of the four measurements.
-  const per = Math.max(2, Math.round((opts.seconds * 4) / 5 / (4 * ROUNDS)));
+  // Four fifths of the run measuring: TURNS turns of each of the four measurements.
+  const per = Math.max(2, Math.round((opts.seconds * 4) / 5 / (4 * TURNS)));
   const warmup = Math.max(1, Math.round(per / 4));
   const benchUrl = withDatabase(baseUrl, BENCH_DB);
   const pgbenchUrl = withDatabase(baseUrl, PGBENCH_DB);
@@ -216,7 +216,7 @@ async function main(): Promise<number> {
   let ds: DataSource | undefined;
   const runners: QueryRunner[] = [];
   try {
-    log(`scratch databases ${BENCH_DB} and ${PGBENCH_DB} on ${new URL(baseUrl).host}; ${ROUNDS} turns of ${per} s per measurement (pairs after ${warmup} s warm-up)`);
+    log(`scratch databases ${BENCH_DB} and ${PGBENCH_DB} on ${new URL(baseUrl).host}; ${TURNS} turns of ${per} s per measurement (pairs after ${warmup} s warm-up)`);
     await recreateDatabase(baseUrl, BENCH_DB);
     await recreateDatabase(baseUrl, PGBENCH_DB);
     ds = await connectAndMigrate({ url: benchUrl, poolSize: CLIENTS + 4, applicationName: "holdfast-bench" });
@@ -241,10 +241,10 @@ async function main(): Promise<number> {
     const pgbenchRuns: number[] = [];
     const pgbenchHotRuns: number[] = [];
     await checkpoint(ds);
-    // Checkpoints between turns (outside the measured seconds), so that none lands inside one.
     const machine = machineMeter();
-    for (let turn = 1; turn <= ROUNDS; turn++) {
-      log(`turn ${turn}/${ROUNDS}: ledger pairs on ${CLIENTS} accounts; pgbench -N -c ${CLIENTS} -j 2 -T ${per}; ledger pairs on one account; pgbench -n -f hot-row.sql -c ${CLIENTS} -j 2 -T ${per}`);
+    // A checkpoint after each measurement (outside its seconds), so that none lands inside one.
+    for (let turn = 1; turn <= TURNS; turn++) {
+      log(`turn ${turn}/${TURNS}: ledger pairs on ${CLIENTS} accounts; pgbench -N -c ${CLIENTS} -j 2 -T ${per}; ledger pairs on one account; pgbench -n -f hot-row.sql -c ${CLIENTS} -j 2 -T ${per}`);
       await measurePairs(runners, distinct, warmup, per, d);
       await checkpoint(ds);
       pgbenchRuns.push(tps(await runPgbench(pgbenchUrl, ["-N", "-c", String(CLIENTS), "-j", "2", "-T", String(per)])));
@@ -283,7 +283,7 @@ async function main(): Promise<number> {
 
     const verdict = (x: number) => (x >= TARGET_RATIO ? "ok" : "BELOW TARGET");
     const table = [
-      `Holdfast ledger bench: PostgreSQL ${version}, ${CLIENTS} clients, each measurement ${ROUNDS} turns of ${per} s (pairs after ${warmup} s warm-up)`,
+      `Holdfast ledger bench: PostgreSQL ${version}, ${CLIENTS} clients, each measurement ${TURNS} turns of ${per} s (pairs after ${warmup} s warm-up)`,
       ``,
       `  measurement             per second   detail`,
       `  pairs_per_s_distinct    ${pad(r.pairs_per_s_distinct)}   hold+post on ${CLIENTS} accounts (system stripes by connection); pair p50 ${dist.p50Ms.toFixed(1)} ms, p99 ${dist.p99Ms.toFixed(1)} ms`,
