@@ -65,7 +65,6 @@ export function createApiMetrics(): ApiMetrics {
   };
 }
 
-
 /** Feed JobAdmission's per-submit phases into the histogram. */
 export function observeSubmitPhases(m: ApiMetrics): (p: SubmitPhases) => void {
   const wait = m.submitPhases.labels({ phase: "wait" });
