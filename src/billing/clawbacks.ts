@@ -19,7 +19,7 @@
  */
 import type { EntityManager } from "typeorm";
 import { sql } from "../db/sql";
-import type { HandlerContext } from "./webhook-handlers";
+import type { HandlerContext } from "./handler-context";
 import { applyReversal, type ChargebackStatus, itemColumn, type PaidFor } from "./reversals";
 import { refId, type Stripe } from "./stripe-client";
 import { invoiceSubscriptionId, lockStripeSubscription, syncStripeSubscription } from "./stripe-sync";

@@ -13,24 +13,16 @@
  *   (refunds and chargebacks of credit purchases and subscription invoices: src/billing/clawbacks.ts)
  */
 import { sql } from "../db/sql";
-import type { EntityManager } from "typeorm";
-import type { AppContext } from "../context";
-import { type MailBatch, queueUserEmail } from "../mail/notifications";
+import { queueUserEmail } from "../mail/notifications";
 import { checkoutForSession, expireCheckout } from "./checkouts";
 import { chargeDisputed, chargeRefunded } from "./clawbacks";
+import type { HandlerContext } from "./handler-context";
 import { linkCustomer } from "./customers";
 import { getPackage } from "./packages";
 import { fulfilPurchase } from "./purchases";
 import { fromUnix, refId, type Stripe } from "./stripe-client";
 import { grantInvoice, invoiceSubscriptionId, resolvePaidInvoice, syncStripeSubscription } from "./stripe-sync";
 import { resolveUpgradeInvoice } from "./upgrades";
-
-export interface HandlerContext {
-  ctx: AppContext;
-  m: EntityManager;
-  stripe: Stripe;
-  mail: MailBatch;
-}
 
 export const HANDLED_EVENTS = [
   "checkout.session.completed",
