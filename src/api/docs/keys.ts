@@ -5,7 +5,7 @@ import type { AlertView } from "../../alerts/raise";
 import { ALERT_TYPES } from "../../alerts/raise";
 import type { Page } from "../../lib/pagination";
 import type { ApiKeyCreated, ApiKeyView } from "../../users/keys";
-import type { ProfileView } from "../../users/profile";
+import type { ProfileView } from "../../billing/profile";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { page } from "../response-schemas";
 import { alertsQuery, createKeyBody, keyIdParam, pageQuery } from "../schemas";

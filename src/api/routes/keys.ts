@@ -2,7 +2,7 @@
 import { Router } from "express";
 import type { AppContext } from "../../context";
 import { createKey, listKeys, revokeKey } from "../../users/keys";
-import { profile } from "../../users/profile";
+import { profile } from "../../billing/profile";
 import { currentUser, requireAdmin } from "../auth";
 import { createKeyBody, keyIdParam, pageQuery } from "../schemas";
 import { parse } from "../validate";
