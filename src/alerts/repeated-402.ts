@@ -1,32 +1,16 @@
 /**
  * Repeated 402s from one API key: a client retrying a job it cannot afford,
- * or probing. Counted where 402s are answered — an error middleware placed
- * just before the error handler — with one Redis INCR per 402 (pipelined
- * with its EXPIRE, not awaited by the response), in fixed windows of
- * ALERT_402_WINDOW_SECONDS shared by every API process. The request that
- * brings a key's count to ALERT_402_THRESHOLD raises a `repeated_402` alert
- * (deduped per key per ALERT_WINDOW_MINUTES like every alert). Requests that
- * are not 402 cost nothing.
+ * or probing. The API counts each 402 it answers (countRepeated402s in
+ * src/api/error-handler.ts, just before the error handler) with one Redis
+ * INCR (pipelined with its EXPIRE, not awaited by the response), in fixed
+ * windows of ALERT_402_WINDOW_SECONDS shared by every API process. The
+ * request that brings a key's count to ALERT_402_THRESHOLD raises a
+ * `repeated_402` alert (deduped per key per ALERT_WINDOW_MINUTES like every
+ * alert). Requests that are not 402 cost nothing.
  */
 import { sql } from "../db/sql";
-import type { ErrorRequestHandler } from "express";
 import type { AppContext } from "../context";
-import { AppError } from "../errors";
-import { keyHashIfAny, userIfAny } from "../api/auth";
 import { raiseAlert, windowBucket } from "./raise";
-
-export function countRepeated402s(ctx: AppContext): ErrorRequestHandler {
-  return (err: unknown, req, _res, next) => {
-    if (err instanceof AppError && err.status === 402) {
-      const keyHash = keyHashIfAny(req);
-      const user = userIfAny(req);
-      if (keyHash && user) {
-        record402(ctx, keyHash, user.id, err.code).catch((e: unknown) => ctx.logger.debug({ err: e }, "could not count a 402"));
-      }
-    }
-    next(err);
-  };
-}
 
 /** Count one 402 for this key; raises the alert when the count reaches the threshold. Returns the count (null: not counted). */
 export async function record402(ctx: AppContext, keyHash: string, userId: string, code: string): Promise<number | null> {

@@ -3,12 +3,11 @@
  * (errors.ts is the only mapper). Each area is a router of its own file.
  */
 import express, { type Express } from "express";
-import { countRepeated402s } from "../alerts/repeated-402";
 import type { AppContext } from "../context";
 import { registerMoneyMetrics } from "../metrics/money-metrics";
 import { authenticate } from "./auth";
 import { dashboardRouter } from "./dashboard";
-import { errorHandler, notFoundHandler } from "./error-handler";
+import { countRepeated402s, errorHandler, notFoundHandler } from "./error-handler";
 import { attachMetrics, createApiMetrics, httpMetrics, recordRoute } from "./metrics";
 import { type OpenApiContributor, openApiContributors, openApiRouter } from "./openapi";
 import { opsRouter } from "./ops";

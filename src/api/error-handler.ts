@@ -4,9 +4,12 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
+import { record402 } from "../alerts/repeated-402";
+import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyDown } from "../lib/dependency-errors";
 import type { Logger } from "../logger";
+import { keyHashIfAny, userIfAny } from "./auth";
 import { requestIdOf } from "./request-id";
 
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
@@ -16,6 +19,23 @@ export function errorBody(code: string, message: string, details: Record<string,
 export function notFoundHandler(): RequestHandler {
   return (req, res) => {
     res.status(404).json(errorBody("not_found", `No route for ${req.method} ${req.path}.`));
+  };
+}
+
+/**
+ * Placed just before errorHandler: counts each 402 per API key for the
+ * repeated-402 alert (src/alerts/repeated-402.ts), then passes the error on.
+ */
+export function countRepeated402s(ctx: AppContext): ErrorRequestHandler {
+  return (err: unknown, req, _res, next) => {
+    if (err instanceof AppError && err.status === 402) {
+      const keyHash = keyHashIfAny(req);
+      const user = userIfAny(req);
+      if (keyHash && user) {
+        record402(ctx, keyHash, user.id, err.code).catch((e: unknown) => ctx.logger.debug({ err: e }, "could not count a 402"));
+      }
+    }
+    next(err);
   };
 }
 
