@@ -23,9 +23,31 @@ import { accountPaused, assertActive } from "../users/status";
 import { assertNoDebt, debtState, NO_DEBT } from "../credits/debts";
 import { type BalanceView, balanceView, transactionById } from "../credits/account";
 import type { HistoryTransaction } from "../credits/history";
-import type { CaptureHoldRequest, ConsumeRequest, CreateHoldRequest, HoldStatus } from "./schemas";
 import type { Page } from "../lib/pagination";
-import { findHold, type HoldRow, type HoldView, holdView, listHolds, toHoldView } from "./view";
+import { findHold, type HoldRow, type HoldStatus, type HoldView, holdView, listHolds, toHoldView } from "./view";
+
+/** POST /holds, as parsed (src/api/holds-schemas.ts). */
+export interface CreateHoldRequest {
+  credits: number;
+  credit_type: string;
+  ttl_seconds: number;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** POST /holds/:id/capture, as parsed; no `credits` captures all held. */
+export interface CaptureHoldRequest {
+  credits?: number;
+  description?: string;
+}
+
+/** POST /credits/consume, as parsed. */
+export interface ConsumeRequest {
+  credits: number;
+  credit_type: string;
+  description: string;
+  metadata?: Record<string, unknown>;
+}
 
 export interface HoldResult {
   hold: HoldView;

@@ -6,7 +6,9 @@ import { NotFound } from "../errors";
 import { UUID_RE } from "../lib/ids";
 import { cursorTs, decodeCursor, type Page, toPage } from "../lib/pagination";
 import { toInt } from "../ledger";
-import type { HoldStatus } from "./schemas";
+
+export const HOLD_STATUSES = ["pending", "captured", "released", "expired"] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 export interface HoldView {
   id: string;

@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { balanceView, monthlySummaryView, rateView, transactionsPage } from "../response-schemas";
-import { actingBalanceQuery, actingTransactionsQuery } from "../../holds/schemas";
+import { actingBalanceQuery, actingTransactionsQuery } from "../holds-schemas";
 import { summaryQuery } from "../schemas";
 
 const TAG = "Credits";

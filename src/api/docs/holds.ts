@@ -1,8 +1,8 @@
 /** OpenAPI for holds of an application's own work, consume and check. */
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { captureHoldBody, checkQuery, consumeBody, createHoldBody, HOLD_STATUSES, listHoldsQuery, releaseHoldBody, userQuery } from "../../holds/schemas";
-import type { HoldView } from "../../holds/view";
+import { captureHoldBody, checkQuery, consumeBody, createHoldBody, listHoldsQuery, releaseHoldBody, userQuery } from "../holds-schemas";
+import { HOLD_STATUSES, type HoldView } from "../../holds/view";
 import type { CheckResult, ConsumeResult } from "../../holds/service";
 import { API_BASE, documentRoute } from "../openapi-kit";
 import { balanceView, page, transactionView } from "../response-schemas";

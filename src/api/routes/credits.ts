@@ -6,7 +6,7 @@ import * as credits from "../../credits/account";
 import { monthlySummary } from "../../credits/summary";
 import { actingUser } from "../acting-user";
 import { currentUser } from "../auth";
-import { actingBalanceQuery, actingTransactionsQuery } from "../../holds/schemas";
+import { actingBalanceQuery, actingTransactionsQuery } from "../holds-schemas";
 import { summaryQuery } from "../schemas";
 import { parse } from "../validate";
 

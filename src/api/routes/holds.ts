@@ -6,7 +6,7 @@
 import { Router } from "express";
 import type { AppContext } from "../../context";
 import * as holds from "../../holds/service";
-import { captureHoldBody, checkQuery, consumeBody, createHoldBody, listHoldsQuery, releaseHoldBody, userQuery } from "../../holds/schemas";
+import { captureHoldBody, checkQuery, consumeBody, createHoldBody, listHoldsQuery, releaseHoldBody, userQuery } from "../holds-schemas";
 import { actingUser } from "../acting-user";
 import { currentUser } from "../auth";
 import { requestIdempotency } from "../idempotency";
