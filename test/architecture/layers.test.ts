@@ -8,12 +8,11 @@
  * per-process services from every layer), so any file may import its *type*
  * `AppContext` (`import type`); only processes may import its values.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-
-const SRC = path.resolve(__dirname, "../../src");
+import { sourceFiles, SRC } from "./source";
 
 /** Lowest first. A file may import from its own layer and the ones before it. */
 const LAYERS: string[][] = [
@@ -33,14 +32,6 @@ interface Import {
   from: string;
   to: string;
   typeOnly: boolean;
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith(".ts") ? [p] : [];
-  });
 }
 
 function resolveImport(from: string, spec: string, files: Set<string>): string | null {
@@ -139,7 +130,7 @@ function importCycles(files: string[], imports: Import[]): string[][] {
 }
 
 describe("src/ import rules", () => {
-  const files = sourceFiles(SRC).sort();
+  const files = sourceFiles();
   const fileSet = new Set(files);
   const imports = files.flatMap((f) => importsOf(f, fileSet));
 
