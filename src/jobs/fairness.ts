@@ -58,8 +58,31 @@ const keys = (prefix: string) => ({
   running: (userId: string) => `${prefix}:fair:running:${userId}`,
 });
 
+/** A Lua script with its SHA1, computed once: EVALSHA sends neither the body nor makes Redis hash it again. */
+interface Script {
+  lua: string;
+  sha: string;
+}
+
+function script(lua: string): Script {
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/**
+ * Run a script by its SHA (these run once per submit statement and once per
+ * job start), sending its body only on a NOSCRIPT (a new or restarted Redis).
+ */
+async function runScript(redis: Redis, s: Script, numKeys: number, args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(s.sha, numKeys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+    return redis.eval(s.lua, numKeys, ...args);
+  }
+}
+
 /** KEYS: users set, then one waiting set per job. ARGV: the job ids, then their user ids, then the cap. */
-const ENQUEUE = `
+const ENQUEUE = script(`
 local n = #KEYS - 1
 local cap = tonumber(ARGV[2 * n + 1])
 local out = {}
@@ -70,13 +93,13 @@ for i = 1, n do
   if c > cap then c = cap end
   out[i] = c
 end
-return out`;
+return out`);
 
 /**
  * KEYS: waiting set, running set. ARGV: job id, now, lease deadline, cap (0 = none).
  * 1 = start it (it leaves the waiting set, and with a cap takes a place), 0 = over the cap.
  */
-const START = `
+const START = script(`
 local cap = tonumber(ARGV[4])
 if cap > 0 then
   redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[2])
@@ -84,38 +107,21 @@ if cap > 0 then
   redis.call("ZADD", KEYS[2], ARGV[3], ARGV[1])
 end
 redis.call("SREM", KEYS[1], ARGV[1])
-return 1`;
+return 1`);
 
 /** KEYS: users set, waiting set, running set. ARGV: user id. Forget a user with nothing waiting or running. */
-const FORGET = `
+const FORGET = script(`
 if redis.call("SCARD", KEYS[2]) == 0 and redis.call("ZCARD", KEYS[3]) == 0 then
   redis.call("SREM", KEYS[1], ARGV[1])
   return 1
 end
-return 0`;
+return 0`);
 
 /**
  * Count each job as waiting for its user; its BullMQ priority (1 = the
  * user's only waiting job). Jobs in the order given, so a batch's own jobs
  * keep their order.
  */
-/**
- * Run a script by its SHA (EVALSHA: the body is not sent and hashed again on
- * every call — these run once per submit statement and once per job start),
- * loading it on the first NOSCRIPT (a new or restarted Redis).
- */
-const shas = new Map<string, string>();
-async function runScript(redis: Redis, lua: string, numKeys: number, args: (string | number)[]): Promise<unknown> {
-  let sha = shas.get(lua);
-  if (!sha) shas.set(lua, (sha = createHash("sha1").update(lua).digest("hex")));
-  try {
-    return await redis.evalsha(sha, numKeys, ...args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-    return redis.eval(lua, numKeys, ...args);
-  }
-}
-
 export async function enqueuePriorities(ctx: AppContext, jobs: { id: string; userId: string }[]): Promise<number[]> {
   if (jobs.length === 0) return [];
   const k = keys(ctx.config.QUEUE_PREFIX);
@@ -193,7 +199,7 @@ export async function reconcileFairness(ctx: AppContext, chunk = 1000): Promise<
       const stale = part.filter((id) => !["queued", "running"].includes(statuses.get(id) ?? ""));
       if (stale.length > 0) dropped += await ctx.redis.zrem(k.running(u), ...stale);
     }
-    await ctx.redis.eval(FORGET, 3, k.users, k.waiting(u), k.running(u), u);
+    await runScript(ctx.redis, FORGET, 3, [k.users, k.waiting(u), k.running(u), u]);
   }
   return { users: users.length, dropped };
 }

@@ -191,6 +191,21 @@ describe("USER_MAX_RUNNING", () => {
     expect(r.every((x) => x.attempt === 1)).toBe(true);
   });
 
+  it("runs its scripts again after Redis lost them (a restart, SCRIPT FLUSH)", async () => {
+    const a = await p.user({ credits: 10_000 });
+    const job = randomUUID();
+    await p.ctx.redis.script("FLUSH");
+    expect(await enqueuePriorities(p.ctx, [{ id: job, userId: a.id }])).toEqual([1]);
+    await p.ctx.redis.script("FLUSH");
+    expect(await startFair(p.ctx, a.id, job)).toBe(true);
+    await endFair(p.ctx, a.id, job);
+    await p.ctx.redis.script("FLUSH");
+    await reconcileFairness(p.ctx);
+    const counts = await fairnessCounts(p.ctx);
+    expect(counts.waiting.has(a.id)).toBe(false);
+    expect(counts.running.has(a.id)).toBe(false);
+  });
+
   it("reconciliation frees places and waiting counts left by crashes and cancels", async () => {
     const a = await p.user({ credits: 10_000 });
     // Two places taken by runs whose workers died (a job that ended since, and one that never existed) …
