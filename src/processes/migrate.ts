@@ -6,6 +6,7 @@
  */
 import type { DataSource } from "typeorm";
 import { createDataSource } from "../db/data-source";
+import { sql } from "../db/sql";
 import type { Logger } from "../logger";
 
 /** Arbitrary constant shared by every Holdfast process: "holdfast:migrate". */
@@ -15,14 +16,14 @@ export async function migrateUnderLock(ds: DataSource, logger?: Logger): Promise
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK]);
+    await sql(runner.manager, `SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK]);
     try {
       // runMigrations uses its own connection; the lock is held on `runner`'s session.
       const applied = await ds.runMigrations({ transaction: "each" });
       if (applied.length > 0) logger?.info({ migrations: applied.map((m) => m.name) }, "applied migrations");
       return applied.map((m) => m.name);
     } finally {
-      await runner.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK]);
+      await sql(runner.manager, `SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK]);
     }
   } finally {
     await runner.release();

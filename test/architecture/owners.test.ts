@@ -1,9 +1,12 @@
 /**
- * Who may write which SQL (README, "How the code is laid out"): src/ledger is
- * the only code that names a ledger function, and the jobs store
- * (src/jobs/store.ts) the only code that writes the `jobs` table. SQL lives in
- * string and template literals, so those are what is searched (comments may
- * name anything). Migrations apply the ledger's files by name and are left out.
+ * Who may run and write which SQL (README, "How the code is laid out"):
+ * src/ledger is the only code that names a ledger function, the jobs store
+ * (src/jobs/store.ts) the only code that writes the `jobs` table, and raw SQL
+ * goes through `sql()` (src/db/sql.ts): only src/db calls a driver's or a
+ * query runner's `.query()`. SQL lives in string and template literals, so
+ * those are what is searched (comments may name anything). Migrations apply
+ * the ledger's files by name and run on TypeORM's migration runner; they are
+ * left out.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -30,6 +33,20 @@ function literals(file: string): { line: number; text: string }[] {
   return out;
 }
 
+/** "file:line" of each `x.query(…)` call in a file. */
+function queryCalls(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "query") {
+      out.push(`${path.relative(SRC, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
 /** "file:line: text" for each literal of the files that matches. */
 function findIn(files: string[], pattern: RegExp): string[] {
   return files.flatMap((f) => literals(f).filter((l) => pattern.test(l.text))
@@ -44,6 +61,7 @@ describe("who writes which SQL", () => {
     expect(functions).toEqual(expect.arrayContaining(["ledger_hold", "ledger_settle", "ledger_settle_many"]));
     expect(findIn([path.join(SRC, "ledger/transfers.ts")], /\bledger_hold\s*\(/).length).toBeGreaterThan(0);
     expect(findIn([JOBS_STORE], /\bINSERT\s+INTO\s+jobs\b/i).length).toBeGreaterThan(0);
+    expect(queryCalls(path.join(SRC, "db/sql.ts")).length).toBeGreaterThan(0);
   });
 
   it("only src/ledger calls a ledger function", () => {
@@ -55,5 +73,9 @@ describe("who writes which SQL", () => {
   it("only the jobs store writes the jobs table", () => {
     const writes = /\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+jobs\b/i;
     expect(findIn(files.filter((f) => f !== JOBS_STORE), writes)).toEqual([]);
+  });
+
+  it("only src/db calls .query(): everything else runs SQL with sql()", () => {
+    expect(files.filter((f) => !f.startsWith(path.join(SRC, "db") + path.sep)).flatMap(queryCalls)).toEqual([]);
   });
 });
