@@ -5,6 +5,7 @@
  */
 import { Queue, type QueueOptions } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
+import { deadline } from "./lib/deadline";
 import type { Logger } from "./logger";
 
 export const QUEUE = {
@@ -95,12 +96,7 @@ export class FailFastQueue<D = any> extends Queue<D> { // eslint-disable-line @t
 
 /** Reject with a clear error when `p` has not settled within `ms` (p itself is left to finish or fail). */
 export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer ${what} within ${ms} ms`)), ms);
-  });
-  p.catch(() => undefined); // its failure after the timeout is nobody's business
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return deadline(p, ms, () => new Error(`Redis did not answer ${what} within ${ms} ms`));
 }
 
 export interface Queues {

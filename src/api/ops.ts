@@ -13,6 +13,7 @@ import type { AppContext } from "../context";
 import { AppError } from "../errors";
 import { hashApiKey } from "../users/api-keys";
 import { findUserByKeyHash } from "../users/users";
+import { deadline } from "../lib/deadline";
 import { errorBody } from "./error-handler";
 import type { ApiMetrics } from "./metrics";
 
@@ -27,17 +28,11 @@ export interface CheckResult {
 
 async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([probe(), timeout]);
+    await deadline(probe(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     return { ok: true, ms: Math.round(performance.now() - started) };
   } catch (err) {
     return { ok: false, ms: Math.round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

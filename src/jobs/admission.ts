@@ -39,6 +39,7 @@ import type { Job } from "../entities/job";
 import type { User } from "../entities/user";
 import { AppError } from "../errors";
 import { askAgain, isDependencyDown } from "../lib/dependency-errors";
+import { within } from "../lib/deadline";
 import { GroupCommit } from "../lib/group-commit";
 import { accountInDebt } from "../credits/debts";
 import { AccountIds } from "../ledger/accounts";
@@ -150,10 +151,7 @@ export class JobAdmission {
 
   /** Wait for every hand-off under way, at most `timeoutMs` (the API's shutdown; the relay has the rest). */
   async drain(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-    await Promise.race([Promise.all(this.handoffs.values()), late]);
-    clearTimeout(timer);
+    await within(Promise.all(this.handoffs.values()), timeoutMs, undefined);
   }
 
   private handOff(jobs: { id: string }[], handoff: Promise<void>): void {

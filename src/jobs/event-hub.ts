@@ -7,6 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger";
+import { within } from "../lib/deadline";
 import { createRedis } from "../queues";
 import { type JobEvent, jobChannel } from "./events";
 
@@ -50,9 +51,7 @@ export class JobEventHub {
           this.logger.warn({ err, jobId }, "job event subscription failed; watchers fall back to polling");
           return false;
         });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), SUBSCRIBE_WAIT_MS)));
-      await Promise.race([subscribed, late]).finally(() => clearTimeout(timer));
+      await within(subscribed, SUBSCRIBE_WAIT_MS, false);
     }
     return () => this.unwatch(channel, fn);
   }

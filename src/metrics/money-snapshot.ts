@@ -17,6 +17,7 @@
  *   index of open credit_debts).
  */
 import { sql } from "../db/sql";
+import { deadline } from "../lib/deadline";
 import type { AppContext } from "../context";
 import { lastLedgerCheck, type LedgerCheckResult } from "../alerts/ledger-check-task";
 
@@ -172,9 +173,5 @@ function add(m: Map<TotalsKey, CreditTotal>, r: CreditTotal): void {
 }
 
 function timeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`metrics: ${what} took longer than ${LOAD_TIMEOUT_MS} ms`)), LOAD_TIMEOUT_MS);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return deadline(p, LOAD_TIMEOUT_MS, () => new Error(`metrics: ${what} took longer than ${LOAD_TIMEOUT_MS} ms`));
 }

@@ -1,4 +1,5 @@
 import type { Worker } from "bullmq";
+import { within } from "../lib/deadline";
 
 /**
  * Stop a BullMQ worker: it takes no new jobs and its running ones get up to
@@ -8,14 +9,7 @@ import type { Worker } from "bullmq";
  */
 export async function closeWorker(worker: Worker, timeoutMs: number, onTimeout?: () => void): Promise<void> {
   const closing = worker.close();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((r) => {
-    timer = setTimeout(() => r("timeout"), timeoutMs);
-    timer.unref();
-  });
-  const first = await Promise.race([closing, timedOut]);
-  clearTimeout(timer);
-  if (first === "timeout") {
+  if ((await within(closing, timeoutMs, "timeout")) === "timeout") {
     onTimeout?.();
     await worker.close(true);
     await closing;

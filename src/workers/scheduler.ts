@@ -18,6 +18,7 @@ import { type Job as BullJob, Worker } from "bullmq";
 import type { AppContext } from "../context";
 import { createRedis, QUEUE } from "../queues";
 import type { ScheduledTask } from "../lib/scheduled-task";
+import { closeWorker } from "./close";
 
 export interface Scheduler {
   worker: Worker;
@@ -92,12 +93,7 @@ export async function startScheduler(ctx: AppContext, tasks: ScheduledTask[], op
     async close(timeoutMs = ctx.config.SHUTDOWN_TIMEOUT_MS) {
       clearInterval(watchTimer);
       await watching;
-      const closing = worker.close();
-      const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
-      if ((await Promise.race([closing, timer])) === "timeout") {
-        ctx.logger.warn("shutdown timeout: a scheduled task is still running; it runs again next tick");
-        await worker.close(true);
-      }
+      await closeWorker(worker, timeoutMs, () => ctx.logger.warn("shutdown timeout: a scheduled task is still running; it runs again next tick"));
       connection.disconnect();
     },
   };

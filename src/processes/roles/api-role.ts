@@ -11,6 +11,7 @@ import { errorBody } from "../../api/error-handler";
 import { createHttpServer } from "../../api/server";
 import { servicesOf } from "../../api/services";
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from "../../lib/dependency-errors";
+import { within } from "../../lib/deadline";
 import type { RoleStarter } from "../run";
 
 /** Paths served by the app itself while the process waits: they never need a dependency to answer. */
@@ -54,8 +55,7 @@ export const apiRole: RoleStarter = {
         // Stop accepting, let in-flight requests finish (bounded), then cut the rest.
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
-        const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), Math.min(timeoutMs, 10_000)).unref());
-        if ((await Promise.race([closed, timer])) === "timeout") server.closeAllConnections();
+        if ((await within(closed, Math.min(timeoutMs, 10_000), "timeout")) === "timeout") server.closeAllConnections();
         await closed;
         // Jobs answered 202 whose hand-off to the queue is still under way (src/jobs/admission.ts): let them arrive.
         await servicesOf(app)?.admission.drain(Math.min(timeoutMs, 5_000));
