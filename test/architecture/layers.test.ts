@@ -1,5 +1,5 @@
 /**
- * The import rules README's "How the code is laid out" states, checked on
+ * The import rules README's "Architecture" section states, checked on
  * every file of src/: layers import downwards only, and no file reaches
  * itself through its imports (type-only imports count for both: a type from
  * a higher layer couples the lower one just the same).

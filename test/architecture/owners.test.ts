@@ -1,5 +1,5 @@
 /**
- * Who may run and write which SQL (README, "How the code is laid out"):
+ * Who may run and write which SQL (README, "Architecture"):
  * src/ledger is the only code that names a ledger function, the jobs store
  * (src/jobs/store.ts) the only code that writes the `jobs` table, and raw SQL
  * goes through `sql()` (src/db/sql.ts): only src/db calls a driver's or a
