@@ -9,11 +9,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AppContext } from "../../src/context";
 import { endFair, enqueuePriorities, fairnessCounts, reconcileFairness, startFair } from "../../src/jobs/fairness";
+import { createCommandRedis } from "../../src/queues";
 import { type JobWorker, startJobWorker } from "../../src/workers/job-runner";
 import { pipelineKinds } from "../fixtures/kinds";
 import { spawnWorker, stopWorker, type WorkerProcess } from "../fixtures/spawn";
 import { type Platform, startPlatform, waitFor } from "../helpers/platform";
+import { PrivateRedis } from "../helpers/private-services";
 
 interface Row {
   id: string;
@@ -192,18 +195,27 @@ describe("USER_MAX_RUNNING", () => {
   });
 
   it("runs its scripts again after Redis lost them (a restart, SCRIPT FLUSH)", async () => {
-    const a = await p.user({ credits: 10_000 });
-    const job = randomUUID();
-    await p.ctx.redis.script("FLUSH");
-    expect(await enqueuePriorities(p.ctx, [{ id: job, userId: a.id }])).toEqual([1]);
-    await p.ctx.redis.script("FLUSH");
-    expect(await startFair(p.ctx, a.id, job)).toBe(true);
-    await endFair(p.ctx, a.id, job);
-    await p.ctx.redis.script("FLUSH");
-    await reconcileFairness(p.ctx);
-    const counts = await fairnessCounts(p.ctx);
-    expect(counts.waiting.has(a.id)).toBe(false);
-    expect(counts.running.has(a.id)).toBe(false);
+    // On a Redis of its own: flushing the shared one's scripts would reach every other test file's BullMQ.
+    const own = await PrivateRedis.start();
+    const redis = createCommandRedis(own.url);
+    try {
+      const ctx: AppContext = { ...p.ctx, redis };
+      const a = await p.user({ credits: 10_000 });
+      const job = randomUUID();
+      await redis.script("FLUSH");
+      expect(await enqueuePriorities(ctx, [{ id: job, userId: a.id }])).toEqual([1]);
+      await redis.script("FLUSH");
+      expect(await startFair(ctx, a.id, job)).toBe(true);
+      await endFair(ctx, a.id, job);
+      await redis.script("FLUSH");
+      await reconcileFairness(ctx);
+      const counts = await fairnessCounts(ctx);
+      expect(counts.waiting.has(a.id)).toBe(false);
+      expect(counts.running.has(a.id)).toBe(false);
+    } finally {
+      redis.disconnect();
+      await own.stop();
+    }
   });
 
   it("reconciliation frees places and waiting counts left by crashes and cancels", async () => {
