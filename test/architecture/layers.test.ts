@@ -8,11 +8,10 @@
  * per-process services from every layer), so any file may import its *type*
  * `AppContext` (`import type`); only processes may import its values.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { sourceFiles, SRC } from "./source";
+import { sourceFiles, SRC, syntaxOf } from "./source";
 
 /** Lowest first. A file may import from its own layer and the ones before it. */
 const LAYERS: string[][] = [
@@ -43,7 +42,7 @@ function resolveImport(from: string, spec: string, files: Set<string>): string |
 
 /** Every relative import and re-export of a file, with whether it brings in types only. */
 function importsOf(file: string, files: Set<string>): Import[] {
-  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const source = syntaxOf(file);
   const out: Import[] = [];
   const add = (spec: ts.Expression | undefined, typeOnly: boolean) => {
     if (!spec || !ts.isStringLiteral(spec)) return;

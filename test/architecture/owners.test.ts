@@ -8,11 +8,11 @@
  * the ledger's files by name and run on TypeORM's migration runner; they are
  * left out.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { sourceFiles, SRC } from "./source";
+import { sourceFiles, SRC, syntaxOf } from "./source";
 
 const LEDGER_SQL = path.join(SRC, "ledger/sql");
 const MIGRATIONS = path.join(SRC, "entities/migrations");
@@ -20,7 +20,7 @@ const JOBS_STORE = path.join(SRC, "jobs/store.ts");
 
 /** Every string and template literal's text in a file, with its line. */
 function literals(file: string): { line: number; text: string }[] {
-  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const source = syntaxOf(file);
   const out: { line: number; text: string }[] = [];
   const visit = (node: ts.Node) => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)
@@ -35,7 +35,7 @@ function literals(file: string): { line: number; text: string }[] {
 
 /** "file:line" of each `x.query(…)` call in a file. */
 function queryCalls(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const source = syntaxOf(file);
   const out: string[] = [];
   const visit = (node: ts.Node) => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "query") {
